@@ -1,0 +1,7 @@
+/** Every pass shipped with cimc, in pipeline order. */
+import type { Pass } from './pass.js';
+import { importOnnx } from '../passes/import-onnx.js';
+
+export const builtinPasses: readonly Pass[] = [
+  importOnnx,
+];

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import type { CliEnv } from '../cli-env.js';
+
+export function registerPasses(program: Command, env: CliEnv): void {
+  program.command('passes')
+    .description('list every pass (built in and from plugins) and the default pipeline')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const compiler = await env.compiler();
+      const rows = [...compiler.passes.values()].map((p) => ({
+        name: p.name, summary: p.summary, requires: [...p.requires], provides: [...p.provides], origin: compiler.origin('pass', p.name),
+      }));
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ pipeline: compiler.pipeline, passes: rows }, null, 2) + '\n');
+        return;
+      }
+      const table = new Table({ head: ['pass', 'from', 'requires', 'provides', 'summary'], style: { head: [], border: [] }, colWidths: [20, 10, 16, 16, 60], wordWrap: true });
+      for (const r of rows) table.push([r.name, r.origin, r.requires.join(', '), r.provides.join(', '), r.summary]);
+      process.stdout.write(table.toString() + '\n');
+      process.stdout.write(`default pipeline: ${compiler.pipeline.join(',')}\n`);
+    });
+  program.command('explain')
+    .description("print a pass's summary, contract and options")
+    .argument('<pass>', 'pass name')
+    .action(async (name: string) => {
+      const compiler = await env.compiler();
+      const p = compiler.getPass(name);
+      const lines = [
+        `${p.name}  (from ${compiler.origin('pass', p.name)})`,
+        `  ${p.summary}`,
+        `  requires: ${p.requires.join(', ') || '(nothing)'}`,
+        `  provides: ${p.provides.join(', ') || '(nothing)'}`,
+        '  options:',
+      ];
+      if (!p.options?.length) lines.push('    (none)');
+      for (const o of p.options ?? []) {
+        const def = o.default === undefined ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') : String(o.default)})`;
+        const choices = o.choices ? ` [${o.choices.join('|')}]` : '';
+        lines.push(`    --${o.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <${o.type}>${choices}${def}  ${o.description}`);
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

@@ -1,0 +1,115 @@
+/**
+ * Diagnostics: one catalog of codes, one error type for user errors.
+ *
+ *   1xxx import, 2xxx passes, 3xxx targets, 4xxx plan/runtime, 5xxx CLI usage.
+ *
+ * A user error is reported as one line:
+ *   error CIM2001 [legalize-cim] model.onnx#/graph/Conv_12 (Conv): kernel 7x7 needs 49 rows ...
+ * `throw new Error(...)` is reserved for broken internal invariants.
+ */
+
+export const diagnosticCodes = {
+  // import (1xxx)
+  CIM1001: 'model file cannot be read or is not a valid ONNX protobuf',
+  CIM1002: 'unsupported or missing opset import',
+  CIM1003: 'tensor data is malformed (length, dtype or external data)',
+  CIM1004: 'external data location escapes the model folder',
+  CIM1005: 'graph structure is invalid (cycle, undefined value, duplicate output)',
+  CIM1006: 'bad --input-shape binding',
+  CIM1007: 'unsupported attribute or value type',
+  // passes (2xxx)
+  CIM2000: 'pass requirement not met',
+  CIM2001: 'operator not supported by shape inference',
+  CIM2002: 'shapes are inconsistent',
+  CIM2003: 'dynamic dimension not bound',
+  CIM2004: 'constant folding failed',
+  CIM2005: 'layer cannot be mapped to the target',
+  CIM2006: 'bad compile option',
+  CIM2007: 'unknown pass or duplicate pass name',
+  CIM2008: 'plugin cannot be loaded or is malformed',
+  // targets (3xxx)
+  CIM3001: 'target file cannot be read or parsed',
+  CIM3002: 'target does not match the schema',
+  CIM3003: 'unknown target',
+  CIM3004: 'target is impossible (inconsistent numbers)',
+  // plan / runtime (4xxx)
+  CIM4001: 'plan cannot be read or parsed',
+  CIM4002: 'plan does not match the schema',
+  CIM4003: 'plan sidecar missing or hash mismatch',
+  CIM4004: 'input file is malformed',
+  CIM4005: 'runtime value out of range',
+  // CLI (5xxx)
+  CIM5001: 'bad command-line usage',
+  CIM5002: 'output cannot be written',
+} as const;
+
+export type DiagnosticCode = keyof typeof diagnosticCodes;
+
+export interface DiagnosticLocation {
+  /** File the problem is in (model, target, plan). */
+  file?: string;
+  /** Node name inside the graph, or a JSON pointer inside a JSON file. */
+  node?: string;
+  /** Operator type of the node, when the location is a node. */
+  opType?: string;
+  /** A field path when the location is not a node (e.g. "/array/rows"). */
+  field?: string;
+}
+
+export interface Diagnostic extends DiagnosticLocation {
+  code: DiagnosticCode;
+  message: string;
+  pass?: string;
+  severity: 'error' | 'warning' | 'note';
+}
+
+/** A user error: bad input, unsupported feature, impossible request. */
+export class CimcError extends Error {
+  readonly diagnostic: Diagnostic;
+  constructor(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}) {
+    super(message);
+    this.name = 'CimcError';
+    this.diagnostic = { code, message, severity: 'error', ...where };
+  }
+  get code(): DiagnosticCode {
+    return this.diagnostic.code;
+  }
+  /** Returns a copy that names the pass, unless a pass is already named. */
+  inPass(pass: string): CimcError {
+    if (this.diagnostic.pass) return this;
+    return new CimcError(this.diagnostic.code, this.diagnostic.message, { ...this.diagnostic, pass });
+  }
+  inFile(file: string): CimcError {
+    if (this.diagnostic.file) return this;
+    return new CimcError(this.diagnostic.code, this.diagnostic.message, { ...this.diagnostic, file });
+  }
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const pass = d.pass ? ` [${d.pass}]` : '';
+  let where = '';
+  if (d.file || d.node || d.field) {
+    where = d.file ?? '';
+    if (d.node !== undefined) where += `#/graph/${d.node}`;
+    if (d.field !== undefined) where += `${d.file ? '#' : ''}${d.field}`;
+    if (d.opType) where += ` (${d.opType})`;
+    where = ` ${where.trim()}:`;
+  }
+  const message = d.message.replace(/\s*\n\s*/g, ' ');
+  return `${d.severity} ${d.code}${pass}${where || ':'} ${message}`;
+}
+
+export function isCimcError(e: unknown): e is CimcError {
+  return e instanceof CimcError;
+}
+
+/** Collects warnings and notes during a compile; errors are thrown as CimcError. */
+export class DiagnosticSink {
+  readonly items: Diagnostic[] = [];
+  warn(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}): void {
+    this.items.push({ code, message, severity: 'warning', ...where });
+  }
+  note(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}): void {
+    this.items.push({ code, message, severity: 'note', ...where });
+  }
+}

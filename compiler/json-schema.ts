@@ -1,0 +1,43 @@
+/** ajv (draft 2020-12) validators for the schemas in schemas/, with JSON-pointer errors. */
+import * as fs from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { packagePath } from './package-root.js';
+
+type AddFormats = (ajv: Ajv2020) => Ajv2020;
+const addFormats: AddFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+const validators = new Map<string, ValidateFunction>();
+let ajv: Ajv2020 | undefined;
+
+export function schemaValidator(schemaFile: string): ValidateFunction {
+  let v = validators.get(schemaFile);
+  if (!v) {
+    if (!ajv) {
+      ajv = new Ajv2020({ allErrors: false, strict: true });
+      addFormats(ajv);
+    }
+    const schema = JSON.parse(fs.readFileSync(packagePath('schemas', schemaFile), 'utf8'));
+    v = ajv.compile(schema);
+    validators.set(schemaFile, v);
+  }
+  return v;
+}
+
+/** One line describing the first schema error: its JSON pointer and what is wrong. */
+export function describeSchemaError(errors: readonly ErrorObject[] | null | undefined): { pointer: string; message: string } {
+  const e = errors?.[0];
+  if (!e) return { pointer: '', message: 'invalid' };
+  let pointer = e.instancePath || '/';
+  let message = e.message ?? 'invalid';
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    pointer = `${e.instancePath}/${extra}`;
+    message = 'is not an allowed property';
+  } else if (e.keyword === 'required') {
+    pointer = `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
+    message = 'is required';
+  } else if (e.keyword === 'enum') {
+    message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return { pointer, message };
+}

@@ -1,0 +1,119 @@
+/** Constant tensors: typed arrays with an ONNX dtype and a static shape. */
+
+export type DType =
+  | 'float32' | 'float64' | 'float16' | 'bfloat16'
+  | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
+  | 'bool' | 'string';
+
+export type TensorStorage =
+  | Float32Array | Float64Array
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array
+  | string[];
+
+/**
+ * A constant. float16/bfloat16 are widened to Float32Array on import (dtype is kept);
+ * int64/uint64 are BigInt64Array/BigUint64Array so shape arithmetic stays exact.
+ */
+export interface Tensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: TensorStorage;
+}
+
+/** ONNX TensorProto.DataType numbers. */
+export const onnxDTypeByCode: Readonly<Record<number, DType>> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
+  8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+};
+
+export const onnxCodeByDType: Readonly<Record<DType, number>> = Object.fromEntries(
+  Object.entries(onnxDTypeByCode).map(([code, dtype]) => [dtype, Number(code)]),
+) as Record<DType, number>;
+
+/** Bytes per element as stored in ONNX raw_data. */
+export const dtypeByteSize: Readonly<Record<DType, number>> = {
+  float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2,
+  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: 0,
+};
+
+export function isFloatDType(d: DType): boolean {
+  return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Allocates zeroed storage of the in-memory kind used for a dtype. */
+export function allocStorage(dtype: DType, length: number): TensorStorage {
+  switch (dtype) {
+    case 'float32': case 'float16': case 'bfloat16': return new Float32Array(length);
+    case 'float64': return new Float64Array(length);
+    case 'int8': return new Int8Array(length);
+    case 'uint8': case 'bool': return new Uint8Array(length);
+    case 'int16': return new Int16Array(length);
+    case 'uint16': return new Uint16Array(length);
+    case 'int32': return new Int32Array(length);
+    case 'uint32': return new Uint32Array(length);
+    case 'int64': return new BigInt64Array(length);
+    case 'uint64': return new BigUint64Array(length);
+    case 'string': return new Array<string>(length).fill('');
+  }
+}
+
+export function makeTensor(dtype: DType, shape: readonly number[], values: ArrayLike<number> | ArrayLike<bigint> | readonly string[]): Tensor {
+  const n = sizeOf(shape);
+  if (values.length !== n) throw new Error(`makeTensor: ${values.length} values for shape [${shape.join(',')}]`);
+  const data = allocStorage(dtype, n);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      data[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
+    }
+  } else if (Array.isArray(data)) {
+    for (let i = 0; i < n; i++) data[i] = String(values[i]);
+  } else {
+    const numeric = data as Exclude<TensorStorage, BigInt64Array | BigUint64Array | string[]>;
+    for (let i = 0; i < n; i++) numeric[i] = Number(values[i]);
+  }
+  return { dtype, shape: [...shape], data };
+}
+
+/** Numbers of a tensor (int64 beyond 2^53 lose precision; clamp-style uses are fine). */
+export function tensorToNumbers(t: Tensor): number[] {
+  const out = new Array<number>(t.data.length);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+  return out;
+}
+
+/** Float32 view of a numeric tensor (copies unless already float32 storage). */
+export function tensorToFloat32(t: Tensor): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  const out = new Float32Array(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(t.data[i]);
+  return out;
+}
+
+export function scalarTensor(dtype: DType, value: number): Tensor {
+  return makeTensor(dtype, [], [value]);
+}
+
+/** IEEE half → float. */
+export function halfToFloat(h: number): number {
+  const s = (h & 0x8000) ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+export function bfloat16ToFloat(h: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setUint32(0, h << 16, false);
+  return buf.getFloat32(0, false);
+}
