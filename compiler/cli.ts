@@ -11,6 +11,8 @@ import { collect } from './commands/common.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerTargets } from './commands/targets.js';
 import { registerPasses } from './commands/passes.js';
+import { registerCompile } from './commands/compile.js';
+import { registerReport } from './commands/report.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
@@ -40,6 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     quiet: () => Boolean(program.opts<{ quiet?: boolean }>().quiet),
   };
   registerInspect(program, env);
+  registerCompile(program, env);
+  registerReport(program, env);
   registerTargets(program, env);
   registerPasses(program, env);
 

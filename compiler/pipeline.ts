@@ -1,6 +1,7 @@
 /** The default pipeline: a value you can print and replace with --passes. */
 export const defaultPipeline: readonly string[] = [
   'import-onnx', 'canonicalize', 'infer-shapes', 'fold-batchnorm',
+  'select-cim', 'legalize-cim', 'quantize-weights', 'place', 'emit-plan',
 ];
 
 /** What `cimc inspect` runs. */

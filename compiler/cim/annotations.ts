@@ -1,0 +1,88 @@
+/** What the CIM passes attach to IR nodes (via declaration merging on NodeAnnotations). */
+import type { CimLayerBits, Granularity, LayerGeometry, PhysicalArray, RowTile } from '../../runtime/plan-types.js';
+
+export interface CimSelection {
+  /** The node runs on crossbars. */
+  selected: boolean;
+  /** Why it was not selected (or was kept digital). */
+  reason?: string;
+}
+
+/** The legalized mapping of one layer (legalize-cim). */
+export interface CimMapping {
+  geometry: LayerGeometry;
+  bits: CimLayerBits;
+  encoding: 'differential' | 'offset';
+  sliceLayout: 'separate' | 'adjacent';
+  tiling: 'whole-kernel' | 'dense';
+  packGroups: boolean;
+  /** Effective weight matrix per group: [groups][K][Ng] (Gemm alpha and transB applied). */
+  matrix: Float32Array;
+  /** Output channels per group. */
+  channelsPerGroup: number;
+  bias?: Float32Array;
+  rowTiles: RowTile[];
+  colTiles: number;
+  /** Arrays without chip ids (place assigns them). */
+  arrays: PhysicalArray[];
+  /** Per column, in array-then-column order. */
+  columns: {
+    array: Int32Array;
+    arrayColumn: Int32Array;
+    rowTile: Int32Array;
+    outChannel: Int32Array;
+    slice: Int32Array;
+    polarity: Int32Array;
+  };
+  /** Per (row tile, local output channel): the array block its weights share (array-wise scales). */
+  weightBlock: Int32Array;
+  /** Input is provably non-negative (after ReLU-like ops). */
+  unsignedInput: boolean;
+  notes: string[];
+}
+
+/** Quantized weights and converter parameters of one layer (quantize-weights, calibrate). */
+export interface CimQuantization {
+  weightGranularity: Granularity;
+  weightMethod: 'maxabs' | 'mse';
+  psumGranularity: Exclude<Granularity, 'channel'>;
+  adcCalibration: 'analytic' | 'mse' | 'sigma' | 'ideal';
+  /** [rowTiles, Ng] */
+  weightScale: Float64Array;
+  /** [rowTiles, Ng] Σ_r q[r, o]. */
+  weightSum: Int32Array;
+  /** Cells, column after column (each column its row tile's rowCount). */
+  cells: Uint8Array;
+  /** Offset of each column's cells in `cells`. */
+  cellOffset: Int32Array;
+  /** Per column. */
+  adcStep: Float64Array;
+  /** Per column: ±s_w·2^(c(n−1−s))·Δ. */
+  dequantFactor: Float64Array;
+  weightScaleCount: number;
+  adcStepCount: number;
+  scaleFactors: number;
+  activation: {
+    signed: boolean;
+    scale: number | null;
+    inputOffset: number;
+    qmin: number;
+    qmax: number;
+  };
+  /** Expected fraction of clipped ADC conversions (calibrated plans). */
+  clipRate?: number;
+}
+
+export interface CimNodeAnnotation {
+  selection: CimSelection;
+  mapping?: CimMapping;
+  quant?: CimQuantization;
+}
+
+declare module '../ir.js' {
+  interface NodeAnnotations {
+    cim?: CimNodeAnnotation;
+  }
+}
+
+export type { Granularity };

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { loadPlan } from '../../runtime/plan-reader.js';
+import { formatReportCsv, formatReportMarkdown, formatReportText, planReport } from '../plan/report-format.js';
+import type { CliEnv } from '../cli-env.js';
+
+export function registerReport(program: Command, _env: CliEnv): void {
+  program.command('report')
+    .description('print the mapping report of a plan')
+    .argument('<plan>', 'plan JSON file')
+    .option('--json', 'print the report as JSON')
+    .addOption(new Option('--format <fmt>', 'table format').choices(['text', 'md', 'csv']).default('text'))
+    .action((file: string, flags: { json?: boolean; format: string }) => {
+      const { plan } = loadPlan(file);
+      if (flags.json) process.stdout.write(JSON.stringify(planReport(plan), null, 2) + '\n');
+      else if (flags.format === 'md') process.stdout.write(formatReportMarkdown(plan));
+      else if (flags.format === 'csv') process.stdout.write(formatReportCsv(plan));
+      else process.stdout.write(formatReportText(plan));
+    });
+  program.command('validate')
+    .description('check a plan against schemas/plan.schema.json and its sidecar hashes')
+    .argument('<plan>', 'plan JSON file')
+    .action((file: string) => {
+      const loaded = loadPlan(file);
+      let tensors = 0;
+      const check = (ref: Parameters<typeof loaded.tensor>[0], what: string): void => { loaded.tensor(ref, what); tensors++; };
+      for (const [name, ref] of Object.entries(loaded.plan.constants)) check(ref, `/constants/${name}`);
+      loaded.plan.layers.forEach((l, i) => {
+        const at = `/layers/${i}`;
+        for (const [k, ref] of Object.entries(l.columns)) check(ref, `${at}/columns/${k}`);
+        check(l.cells, `${at}/cells`); check(l.adcStep, `${at}/adcStep`); check(l.dequantFactor, `${at}/dequantFactor`);
+        check(l.weightScale, `${at}/weightScale`); check(l.weightSum, `${at}/weightSum`);
+        if (l.bias) check(l.bias, `${at}/bias`);
+      });
+      process.stdout.write(`${file}: ok (plan version ${loaded.plan.planVersion}, ${loaded.plan.layers.length} CIM layers, ${tensors} tensors verified)\n`);
+    });
+}

@@ -1,0 +1,40 @@
+/** Big tensors of a plan: a binary sidecar (offset/length/sha256) or embedded base64, like glTF buffers. */
+import { createHash } from 'node:crypto';
+import type { PlanDType, TensorRef } from '../../runtime/plan-types.js';
+
+export type PlanArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function bytesOf(a: PlanArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Collects tensors; `embed` stores them inline instead of in the sidecar. */
+export class SidecarWriter {
+  private readonly chunks: Uint8Array[] = [];
+  private length = 0;
+  constructor(private readonly embed: boolean) {}
+
+  add(dtype: PlanDType, shape: readonly number[], data: PlanArray): TensorRef {
+    const bytes = bytesOf(data);
+    if (this.embed) return { dtype, shape: [...shape], base64: Buffer.from(bytes).toString('base64') };
+    const pad = (8 - (this.length % 8)) % 8;
+    if (pad) { this.chunks.push(new Uint8Array(pad)); this.length += pad; }
+    const ref: TensorRef = { dtype, shape: [...shape], buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength, sha256: sha256(bytes) };
+    this.chunks.push(bytes.slice());
+    this.length += bytes.byteLength;
+    return ref;
+  }
+
+  get byteLength(): number {
+    return this.length;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let o = 0;
+    for (const c of this.chunks) { out.set(c, o); o += c.byteLength; }
+    return out;
+  }
+}

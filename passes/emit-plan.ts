@@ -1,0 +1,49 @@
+/** emit-plan: the plan JSON (+ binary sidecar), schema-checked and deterministic. */
+import * as path from 'node:path';
+import { CimcError } from '../compiler/diagnostics.js';
+import { definePass } from '../compiler/pass.js';
+import { buildPlan, type BuiltPlan } from '../compiler/plan/build-plan.js';
+import { checkPlanSchema } from '../runtime/plan-reader.js';
+import { cimcVersion } from '../compiler/version.js';
+
+declare module '../compiler/ir.js' {
+  interface GraphAnnotations {
+    /** The emitted plan (emit-plan). */
+    plan?: BuiltPlan;
+  }
+}
+
+/** Options recorded in the plan: only what changes the result, in a stable key order. */
+export const recordedOptionNames = [
+  'tiling', 'encoding', 'sliceLayout', 'packGroups', 'weightGranularity', 'weightScale', 'psumGranularity',
+  'weightBits', 'actBits', 'dacBits', 'adcBits', 'keepDigital', 'inputShapes', 'adcRange', 'calibSamples',
+] as const;
+
+export const emitPlan = definePass({
+  name: 'emit-plan',
+  summary: 'Build the plan JSON and its binary sidecar, deterministically, and check it against schemas/plan.schema.json.',
+  requires: ['cim-placed'],
+  provides: ['plan'],
+  options: [
+    { name: 'embed', type: 'boolean', default: false, description: 'embed tensors as base64 instead of a sidecar .bin file' },
+  ],
+  run(graph, ctx) {
+    if (!ctx.target) throw new CimcError('CIM2000', 'emit-plan needs a target');
+    const options: Record<string, unknown> = {};
+    for (const k of recordedOptionNames) if (ctx.options[k] !== undefined) options[k] = ctx.options[k];
+    const embed = ctx.options.embed === true;
+    const sidecarUri = typeof ctx.options.sidecarUri === 'string' ? ctx.options.sidecarUri : 'plan.bin';
+    const calibrated = typeof ctx.options.calibrationSamples === 'number';
+    const built = buildPlan({
+      graph, target: ctx.target, options,
+      model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: typeof ctx.options.modelSha256 === 'string' ? ctx.options.modelSha256 : '' },
+      generator: `cimc ${cimcVersion}`,
+      embed, sidecarUri,
+      calibration: calibrated
+        ? { method: 'calibrated', samples: ctx.options.calibrationSamples as number, note: 'activation scales and ADC steps measured on calibration inputs' }
+        : { method: 'analytic', note: 'no calibration data: activation scales are computed per input at run time (max |x|) and ADC steps from an analytic estimate (uniform inputs, mean + 3 std); compile with --calib for measured values' },
+    });
+    checkPlanSchema(built.plan, '(emitted plan)');
+    return { graph: graph.with({ annotations: { ...graph.annotations, plan: built } }), changed: true };
+  },
+});

@@ -1,0 +1,72 @@
+/**
+ * legalize-cim: im2col geometry, row tiles (whole input channels = grouped convolution, or
+ * dense), column tiles, bit slices and signed-weight encoding for every selected layer.
+ */
+import { CimcError } from '../compiler/diagnostics.js';
+import type { Node } from '../compiler/ir.js';
+import { definePass } from '../compiler/pass.js';
+import type { CimMapping } from '../compiler/cim/annotations.js';
+import { layerBits, mappingOptions } from '../compiler/cim/bits.js';
+import { layerMatrix } from '../compiler/cim/geometry.js';
+import { isNonNegative } from '../compiler/cim/sign-analysis.js';
+import { tileLayer } from '../compiler/cim/tiling.js';
+
+export const legalizeCim = definePass({
+  name: 'legalize-cim',
+  summary: 'Unroll selected layers (im2col) into row tiles, column tiles, bit slices and polarities on the target arrays.',
+  requires: ['cim-selected'],
+  provides: ['cim-legal'],
+  options: [
+    { name: 'tiling', type: 'string', choices: ['whole-kernel', 'dense'], default: 'whole-kernel', description: "row tiles of whole input channels (the seed's grouped-convolution tiling) or dense rows that cut kernels" },
+    { name: 'encoding', type: 'string', choices: ['differential', 'offset'], description: 'signed-weight encoding (default: the target\'s)' },
+    { name: 'sliceLayout', type: 'string', choices: ['separate', 'adjacent'], default: 'separate', description: 'slices and polarities in separate arrays (the seed) or adjacent columns' },
+    { name: 'packGroups', type: 'boolean', default: false, description: 'pack small groups of grouped/depthwise convs block-diagonally into shared arrays' },
+    { name: 'weightBits', type: 'number', description: 'weight bits (default: the target\'s)' },
+    { name: 'actBits', type: 'number', description: 'activation bits (default: the target\'s)' },
+    { name: 'dacBits', type: 'number', description: 'DAC bits per input cycle (default: the target\'s)' },
+    { name: 'adcBits', type: 'string', description: "ADC bits: N, 1.5 or 'ideal' (default: the target's)" },
+  ],
+  run(graph, ctx) {
+    const target = ctx.target;
+    if (!target) throw new CimcError('CIM2000', 'legalize-cim needs a target (--target)');
+    const opts = mappingOptions(ctx.options, target);
+    const bits = layerBits(ctx.options, target);
+    if (opts.encoding === 'offset' && bits.weight < 2) {
+      throw new CimcError('CIM2006', 'offset encoding needs at least 2 weight bits', { field: '--weight-bits' });
+    }
+    let layers = 0;
+    const nodes = graph.nodes.map((node): Node => {
+      const cim = node.annotations?.cim;
+      if (!cim?.selection.selected) return node;
+      const where = { node: node.name, opType: node.opType };
+      const m = layerMatrix(graph, node);
+      let tiled;
+      try {
+        tiled = tileLayer({
+          groups: m.geometry.groups, rowsPerGroup: m.geometry.rowsPerGroup, channelsPerGroup: m.channelsPerGroup,
+          kernelArea: m.kernelArea, rows: target.array.rows, cols: target.array.cols,
+          slices: bits.slices, polarities: opts.encoding === 'differential' ? 2 : 1,
+          tiling: opts.tiling, sliceLayout: opts.sliceLayout, packGroups: opts.packGroups,
+        });
+      } catch (e) {
+        if (e instanceof CimcError) throw new CimcError(e.code, e.message, where);
+        throw e;
+      }
+      for (const note of tiled.notes) ctx.diagnostics.warn('CIM2005', note, where);
+      const unsignedInput = isNonNegative(graph, node.inputs[0]);
+      if (!unsignedInput && bits.activation < 2) {
+        throw new CimcError('CIM2005', 'signed input needs at least 2 activation bits', where);
+      }
+      const mapping: CimMapping = {
+        geometry: m.geometry, bits, encoding: opts.encoding, sliceLayout: opts.sliceLayout,
+        tiling: tiled.tiling, packGroups: tiled.packGroups, matrix: m.matrix, channelsPerGroup: m.channelsPerGroup,
+        bias: m.bias, rowTiles: tiled.rowTiles, colTiles: tiled.colTiles, arrays: tiled.arrays,
+        columns: tiled.columns, weightBlock: tiled.weightBlock, unsignedInput, notes: tiled.notes,
+      };
+      layers++;
+      return { ...node, annotations: { ...node.annotations, cim: { ...cim, mapping } } };
+    });
+    ctx.stats.set('legalize-cim.layers', layers);
+    return { graph: graph.with({ nodes }), changed: layers > 0 };
+  },
+});

@@ -1,0 +1,25 @@
+/** place: give every crossbar array a chip-wide id, in execution order. */
+import type { Node } from '../compiler/ir.js';
+import { definePass } from '../compiler/pass.js';
+
+export const place = definePass({
+  name: 'place',
+  summary: 'Give every array an id on the macro/chip in execution order; warn when the chip is too small.',
+  requires: ['cim-quantized'],
+  provides: ['cim-placed'],
+  run(graph, ctx) {
+    let next = 0;
+    const nodes = graph.nodes.map((node): Node => {
+      const cim = node.annotations?.cim;
+      if (!cim?.mapping) return node;
+      const arrays = cim.mapping.arrays.map((a) => ({ ...a, id: next++ }));
+      return { ...node, annotations: { ...node.annotations, cim: { ...cim, mapping: { ...cim.mapping, arrays } } } };
+    });
+    const capacity = ctx.target?.arraysPerChip;
+    if (capacity !== undefined && next > capacity) {
+      ctx.diagnostics.warn('CIM2005', `the model needs ${next} arrays but target '${ctx.target?.name}' holds ${capacity} per chip: weights must be reloaded or several chips used`);
+    }
+    ctx.stats.set('place.arrays', next);
+    return { graph: graph.with({ nodes }), changed: next > 0 };
+  },
+});

@@ -1,0 +1,125 @@
+/**
+ * quantize-weights: weight scales at the chosen granularity, integer cells per column
+ * (slices and polarities), analytic ADC steps, and one dequantization factor per column.
+ */
+import type { Node } from '../compiler/ir.js';
+import { definePass } from '../compiler/pass.js';
+import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
+import { mappingOptions } from '../compiler/cim/bits.js';
+import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
+import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
+import { CimcError } from '../compiler/diagnostics.js';
+
+function distinctPairs(a: Int32Array, b: Int32Array): number {
+  const seen = new Set<number>();
+  const width = b.reduce((m, v) => Math.max(m, v + 1), 1);
+  for (let i = 0; i < a.length; i++) seen.add(a[i] * width + b[i]);
+  return seen.size;
+}
+
+export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity']): CimQuantization {
+  const { bits } = m;
+  const ng = m.channelsPerGroup;
+  const range = weightRange(bits.weight, m.encoding);
+  const wKeys = weightKeys(m, weightGranularity);
+  const keyScales = chooseWeightScales(m, wKeys, range, weightMethod);
+  const tiles = m.rowTiles.length;
+  const weightScale = new Float64Array(tiles * ng);
+  for (let i = 0; i < weightScale.length; i++) weightScale[i] = keyScales[wKeys[i]];
+
+  // Quantized weights q per matrix entry, with the scale of its (row tile, channel).
+  const k = m.geometry.rowsPerGroup;
+  const q = new Int32Array(m.matrix.length);
+  const weightSum = new Int32Array(tiles * ng);
+  for (let t = 0; t < tiles; t++) {
+    const tile = m.rowTiles[t];
+    const base = tile.group * k * ng;
+    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
+      for (let ol = 0; ol < ng; ol++) {
+        const idx = base + r * ng + ol;
+        const v = quantizeWeight(m.matrix[idx], weightScale[t * ng + ol], range);
+        q[idx] = v;
+        weightSum[t * ng + ol] += v;
+      }
+    }
+  }
+
+  // Cells, column after column.
+  const cols = m.columns.array.length;
+  const cellOffset = new Int32Array(cols);
+  const rowCounts = new Int32Array(cols);
+  let total = 0;
+  for (let c = 0; c < cols; c++) {
+    cellOffset[c] = total;
+    rowCounts[c] = m.rowTiles[m.columns.rowTile[c]].rowCount;
+    total += rowCounts[c];
+  }
+  const cells = new Uint8Array(total);
+  const cellMask = 2 ** bits.cell - 1;
+  for (let c = 0; c < cols; c++) {
+    const tile = m.rowTiles[m.columns.rowTile[c]];
+    const ol = m.columns.outChannel[c] - tile.group * ng;
+    const shift = 2 ** (bits.cell * (bits.slices - 1 - m.columns.slice[c]));
+    const positive = m.columns.polarity[c] > 0;
+    const base = tile.group * k * ng;
+    let o = cellOffset[c];
+    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
+      const qv = q[base + r * ng + ol];
+      const stored = m.encoding === 'offset' ? qv + range.weightOffset : positive ? Math.max(qv, 0) : Math.max(-qv, 0);
+      cells[o++] = Math.floor(stored / shift) & cellMask;
+    }
+  }
+
+  const aKeys = adcKeys(m, psumGranularity);
+  const ideal = bits.adc === 'ideal';
+  const adcStep = stepsFromClipTops(analyticClipTop(cells, cellOffset, rowCounts, bits.dac), aKeys, bits.adcLevels);
+  const dequantFactor = new Float64Array(cols);
+  const colWeightKey = new Int32Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const t = m.columns.rowTile[c];
+    const ol = m.columns.outChannel[c] - m.rowTiles[t].group * ng;
+    colWeightKey[c] = wKeys[t * ng + ol];
+    const sliceWeight = 2 ** (bits.cell * (bits.slices - 1 - m.columns.slice[c]));
+    dequantFactor[c] = m.columns.polarity[c] * weightScale[t * ng + ol] * sliceWeight * adcStep[c];
+  }
+
+  const signed = !m.unsignedInput;
+  const a = bits.activation;
+  return {
+    weightGranularity, weightMethod, psumGranularity,
+    adcCalibration: ideal ? 'ideal' : 'analytic',
+    weightScale, weightSum, cells, cellOffset, adcStep, dequantFactor,
+    weightScaleCount: new Set(wKeys).size,
+    adcStepCount: new Set(aKeys).size,
+    scaleFactors: distinctPairs(colWeightKey, aKeys),
+    activation: signed
+      ? { signed, scale: null, inputOffset: 2 ** (a - 1), qmin: -(2 ** (a - 1)), qmax: 2 ** (a - 1) - 1 }
+      : { signed, scale: null, inputOffset: 0, qmin: 0, qmax: 2 ** a - 1 },
+  };
+}
+
+export const quantizeWeights = definePass({
+  name: 'quantize-weights',
+  summary: 'Per-column (or coarser) weight scales, integer cells per slice and polarity, ADC steps, per-column dequantization factors.',
+  requires: ['cim-legal'],
+  provides: ['cim-quantized'],
+  options: [
+    { name: 'weightGranularity', type: 'string', choices: ['layer', 'channel', 'array', 'column'], default: 'column', description: 'weight scale shared per layer, output channel, array or column' },
+    { name: 'weightScale', type: 'string', choices: ['maxabs', 'mse'], default: 'maxabs', description: 'weight scale from max |w| or by squared-error search over clip ratios' },
+    { name: 'psumGranularity', type: 'string', choices: ['layer', 'array', 'column'], default: 'column', description: 'ADC step shared per layer, array or column' },
+  ],
+  run(graph, ctx) {
+    if (!ctx.target) throw new CimcError('CIM2000', 'quantize-weights needs a target (--target)');
+    const opts = mappingOptions(ctx.options, ctx.target);
+    let layers = 0;
+    const nodes = graph.nodes.map((node): Node => {
+      const cim = node.annotations?.cim;
+      if (!cim?.mapping) return node;
+      layers++;
+      ctx.progress?.(layers / Math.max(1, graph.nodes.length), node.name);
+      const quant = quantizeLayer(cim.mapping, opts.weightGranularity, opts.weightScale, opts.psumGranularity);
+      return { ...node, annotations: { ...node.annotations, cim: { ...cim, quant } } };
+    });
+    return { graph: graph.with({ nodes }), changed: layers > 0 };
+  },
+});
