@@ -1,0 +1,143 @@
+/**
+ * infer-shapes: every graph input and node output gets a dtype and a static numeric shape
+ * in `graph.values` (constants are typed by their tensors).
+ *
+ * Dynamic input dims are bound first: `--input-shape NAME=DxD…` (option `inputShapes`),
+ * then dims sharing a bound dim_param name, then a free batch dim (axis 0) defaults to 1.
+ * Any other free dim is an error that says how to bind it.
+ */
+import { CimcError, type DiagnosticSink } from '../compiler/diagnostics.js';
+import { parseInputShapes, type InputShapes } from '../compiler/input-shapes.js';
+import type { Dim, Graph, ValueType } from '../compiler/ir.js';
+import { definePass, type PassContext } from '../compiler/pass.js';
+import { inferGraphShapes } from '../compiler/shape-rules/infer-graph.js';
+import type { InferredValue } from '../compiler/shape-rules/types.js';
+import type { DType } from '../compiler/tensor.js';
+
+const passName = 'infer-shapes';
+
+export const inferShapes = definePass({
+  name: passName,
+  summary: 'Give every value a dtype and a static shape, binding dynamic input dims from --input-shape.',
+  requires: ['imported'],
+  provides: ['shapes'],
+  options: [{
+    name: 'inputShapes',
+    type: 'list',
+    description: 'NAME=DxDx… bindings for dynamic input dims (--input-shape); a free batch dim (axis 0) defaults to 1',
+  }],
+  run(graph, ctx) {
+    const inputs = bindInputShapes(graph, readInputShapes(ctx), ctx.diagnostics);
+    const inferred = inferGraphShapes(graph, {
+      inputs,
+      onDeclaredMismatch({ value, node, declared, inferred: actual }) {
+        ctx.diagnostics.warn('CIM2002',
+          `'${value}' is declared ${typeText(declared.dtype, declared.shape)} in the model but infers as ${typeText(actual.dtype, actual.shape)}; using the inferred type`,
+          { node: node.name, opType: node.opType, pass: passName, file: ctx.modelPath });
+      },
+    });
+    const values = new Map<string, ValueType>();
+    for (const [name, v] of inferred) values.set(name, { dtype: v.dtype, shape: v.shape });
+    ctx.stats.set('values typed', values.size);
+    return { graph: graph.with({ values }), changed: true };
+  },
+});
+
+function typeText(dtype: DType | undefined, shape: readonly Dim[] | undefined): string {
+  return `${dtype ?? '?'}${shape ? `[${shape.join(',')}]` : '[?]'}`;
+}
+
+/** The `inputShapes` option: parsed bindings, or NAME=DxD… strings. */
+function readInputShapes(ctx: PassContext): InputShapes {
+  const raw = ctx.options.inputShapes;
+  if (raw === undefined) return {};
+  if (Array.isArray(raw) && raw.every((s) => typeof s === 'string')) return parseInputShapes(raw as string[]);
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const out: Record<string, number[]> = {};
+    for (const [name, dims] of Object.entries(raw)) {
+      if (!Array.isArray(dims) || dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+        throw new CimcError('CIM1006', `--input-shape for '${name}' must be a list of non-negative integers`, { field: '--input-shape' });
+      }
+      out[name] = dims as number[];
+    }
+    return out;
+  }
+  throw new CimcError('CIM2006', 'option inputShapes must map input names to dims', { field: 'inputShapes' });
+}
+
+/** A symbolic dim as users see it: its dim_param, or a note that the file left it unnamed. */
+function dimLabel(d: string): string {
+  return d.startsWith('?') ? 'an unnamed dim' : `dim '${d}'`;
+}
+
+/**
+ * Static types of the graph inputs. Order: explicit bindings; dims whose dim_param name
+ * another binding fixed; a free axis-0 (batch) dim defaults to 1; the rest is CIM2003.
+ */
+export function bindInputShapes(graph: Graph, bindings: InputShapes, diagnostics?: DiagnosticSink): Map<string, InferredValue> {
+  const field = '--input-shape';
+  for (const name of Object.keys(bindings)) {
+    if (!graph.inputs.includes(name)) {
+      const what = graph.constants.has(name) ? 'an initializer, not a graph input' : 'not a graph input';
+      throw new CimcError('CIM1006', `--input-shape names '${name}', which is ${what} (inputs: ${graph.inputs.join(', ') || 'none'})`, { field });
+    }
+  }
+  // dim_param name → value, and which input fixed it
+  const named = new Map<string, { value: number; from: string }>();
+  const bindName = (dim: string, value: number, from: string): void => {
+    if (dim.startsWith('?')) return; // unnamed dims are never shared
+    const seen = named.get(dim);
+    if (seen && seen.value !== value) {
+      throw new CimcError('CIM1006', `dim '${dim}' is ${seen.value} from input '${seen.from}' but ${value} from input '${from}'`, { field });
+    }
+    if (!seen) named.set(dim, { value, from });
+  };
+
+  const declared = new Map<string, ValueType>();
+  for (const name of graph.inputs) {
+    const t = graph.values.get(name);
+    if (!t?.dtype) throw new CimcError('CIM1007', `graph input '${name}' has no element type`, { field: `/graph/input/${name}` });
+    const bound = bindings[name];
+    if (!t.shape && !bound) {
+      throw new CimcError('CIM2003', `graph input '${name}' has no declared shape; bind it with --input-shape ${name}=DxDx…`, { field: `/graph/input/${name}` });
+    }
+    declared.set(name, t);
+    if (!bound || !t.shape) continue;
+    const shape = t.shape;
+    if (bound.length !== shape.length) {
+      throw new CimcError('CIM1006', `--input-shape ${name}=${bound.join('x')} has rank ${bound.length}, but input '${name}' is [${shape.join(',')}] (rank ${shape.length})`, { field });
+    }
+    shape.forEach((d, k) => {
+      if (typeof d === 'number' && d !== bound[k]) {
+        throw new CimcError('CIM1006', `--input-shape ${name}=${bound.join('x')} sets axis ${k} to ${bound[k]}, but the model fixes it to ${d}`, { field });
+      }
+      if (typeof d === 'string') bindName(d, bound[k], name);
+    });
+  }
+
+  // A free batch dim defaults to 1, unless its name was bound elsewhere.
+  for (const name of graph.inputs) {
+    const first = declared.get(name)?.shape?.[0];
+    if (bindings[name] || typeof first !== 'string' || named.has(first)) continue;
+    diagnostics?.note('CIM2003', `${dimLabel(first)} (axis 0) of input '${name}' is taken as batch size 1; bind it with --input-shape to change it`, { pass: passName });
+    if (first.startsWith('?')) continue;
+    bindName(first, 1, name);
+  }
+
+  const out = new Map<string, InferredValue>();
+  for (const name of graph.inputs) {
+    const t = declared.get(name)!;
+    const bound = bindings[name];
+    const shape = bound ? [...bound] : t.shape!.map((d, k) => {
+      if (typeof d === 'number') return d;
+      const v = named.get(d)?.value ?? (k === 0 ? 1 : undefined);
+      if (v !== undefined) return v;
+      const example = t.shape!.map((e, j) => (typeof e === 'number' ? String(e) : named.get(e)?.value ?? (j === 0 ? '1' : '?'))).join('x');
+      throw new CimcError('CIM2003',
+        `input '${name}' has ${dimLabel(d)} at axis ${k} that nothing binds; bind it with --input-shape ${name}=${example} (replace each ? with a size)`,
+        { field: `/graph/input/${name}` });
+    });
+    out.set(name, { dtype: t.dtype!, shape });
+  }
+  return out;
+}
