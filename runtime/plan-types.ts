@@ -215,6 +215,8 @@ export interface CimLayer {
   weightSum: TensorRef;
   /** float32 [outChannels] or absent. */
   bias?: TensorRef;
+  /** float32 [groups, K, Ng]: the unquantized weight matrix (for the float reference path). */
+  weightMatrix: TensorRef;
   report: LayerReport;
 }
 

@@ -30,6 +30,7 @@ export function registerReport(program: Command, _env: CliEnv): void {
         for (const [k, ref] of Object.entries(l.columns)) check(ref, `${at}/columns/${k}`);
         check(l.cells, `${at}/cells`); check(l.adcStep, `${at}/adcStep`); check(l.dequantFactor, `${at}/dequantFactor`);
         check(l.weightScale, `${at}/weightScale`); check(l.weightSum, `${at}/weightSum`);
+        check(l.weightMatrix, `${at}/weightMatrix`);
         if (l.bias) check(l.bias, `${at}/bias`);
       });
       process.stdout.write(`${file}: ok (plan version ${loaded.plan.planVersion}, ${loaded.plan.layers.length} CIM layers, ${tensors} tensors verified)\n`);

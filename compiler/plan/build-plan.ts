@@ -101,6 +101,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
         weightScale: add(w, 'float64', q.weightScale, [m.rowTiles.length, m.channelsPerGroup]),
         weightSum: add(w, 'int32', q.weightSum, [m.rowTiles.length, m.channelsPerGroup]),
         ...(m.bias ? { bias: add(w, 'float32', m.bias) } : {}),
+        weightMatrix: add(w, 'float32', m.matrix, [m.geometry.groups, m.geometry.rowsPerGroup, m.channelsPerGroup]),
         report,
       });
       schedule.push({ kind: 'cim', name: node.name, opType: node.opType, inputs: [node.inputs[0]], outputs: [node.outputs[0]], layer: index });

@@ -1,0 +1,307 @@
+/**
+ * Exact execution of one crossbar layer (design §4), column by column in integer arithmetic:
+ * quantize and drive the input, MAC per input cycle, ADC code, one dequantization factor per
+ * column, shift-add over cycles, slices and polarities, sum over row tiles, offset corrections,
+ * bias. M is accumulated in float64, exact for |M| < 2^53.
+ */
+import { CimcError } from '../compiler/diagnostics.js';
+import type { CimLayerBits, LayerGeometry, RowTile } from './plan-types.js';
+import { clamp, roundHalfEven } from './rounding.js';
+
+/** Everything the kernel needs, whether it came from a plan or from the compiler's IR. */
+export interface CimLayerData {
+  name: string;
+  geometry: LayerGeometry;
+  bits: CimLayerBits;
+  rowTiles: readonly RowTile[];
+  channelsPerGroup: number;
+  activation: { signed: boolean; scale: number | null; inputOffset: number; qmin: number; qmax: number };
+  weightOffset: number;
+  columns: { rowTile: Int32Array; outChannel: Int32Array; slice: Int32Array; polarity: Int32Array };
+  cells: Uint8Array;
+  adcStep: Float64Array;
+  dequantFactor: Float64Array;
+  /** [rowTiles, Ng] */
+  weightScale: Float64Array;
+  /** [rowTiles, Ng] */
+  weightSum: Int32Array;
+  bias?: Float32Array;
+  /** [groups, K, Ng] float weights (float path). */
+  weightMatrix: Float32Array;
+}
+
+interface PreparedTile {
+  tile: RowTile;
+  tileIndex: number;
+  /** Column indices (into the layer's columns) of this tile. */
+  cols: Int32Array;
+  /** Cells as float64 [rowCount × cols.length], row-major. */
+  u: Float64Array;
+  /** Local output channel per tile column. */
+  outLocal: Int32Array;
+}
+
+export interface PreparedCimLayer {
+  data: CimLayerData;
+  tiles: PreparedTile[];
+  /** Variation-perturbed cells replace `u` when set. */
+}
+
+export interface CimForwardOptions {
+  /** Run the unquantized float reference instead. */
+  float?: boolean;
+  /** Override the activation scale (calibration). */
+  activationScale?: number;
+  /** Sees every MAC block: tile, cycle, macs [pixels × tileCols] (row-major), for calibration. */
+  observeMacs?(tileIndex: number, cycle: number, macs: Float64Array, pixels: number, cols: Int32Array): void;
+}
+
+function fail(layer: string, message: string): never {
+  throw new CimcError('CIM4002', `${message}`, { node: layer });
+}
+
+/** Checks the layer's arrays are consistent and groups columns by row tile. */
+export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Array) => void): PreparedCimLayer {
+  const nCols = data.columns.rowTile.length;
+  const ng = data.channelsPerGroup;
+  const g = data.geometry;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  for (const [k, v] of Object.entries(data.columns)) if (v.length !== nCols) fail(data.name, `columns.${k} has ${v.length} entries, expected ${nCols}`);
+  if (data.adcStep.length !== nCols || data.dequantFactor.length !== nCols) fail(data.name, 'adcStep/dequantFactor length differs from the column count');
+  if (data.weightScale.length !== data.rowTiles.length * ng || data.weightSum.length !== data.rowTiles.length * ng) fail(data.name, 'weightScale/weightSum shape differs from [rowTiles, Ng]');
+  if (data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) fail(data.name, 'weightMatrix size differs from [groups, K, Ng]');
+  if (data.bias && data.bias.length !== outChannels) fail(data.name, `bias has ${data.bias.length} entries, expected ${outChannels}`);
+  if (ng * g.groups !== outChannels) fail(data.name, 'channelsPerGroup × groups differs from the output channels');
+  const cellMax = 2 ** data.bits.cell - 1;
+  const byTile: number[][] = data.rowTiles.map(() => []);
+  for (let c = 0; c < nCols; c++) {
+    const t = data.columns.rowTile[c];
+    if (t < 0 || t >= data.rowTiles.length) fail(data.name, `column ${c} names row tile ${t} of ${data.rowTiles.length}`);
+    const o = data.columns.outChannel[c];
+    if (o < 0 || o >= outChannels || Math.floor(o / ng) !== data.rowTiles[t].group) fail(data.name, `column ${c} names output channel ${o} outside its group`);
+    if (data.columns.slice[c] < 0 || data.columns.slice[c] >= data.bits.slices) fail(data.name, `column ${c} names slice ${data.columns.slice[c]}`);
+    if (!(data.adcStep[c] > 0)) fail(data.name, `column ${c} has ADC step ${data.adcStep[c]}`);
+    byTile[t].push(c);
+  }
+  for (const t of data.rowTiles) {
+    if (t.group >= g.groups || t.rowStart + t.rowCount > g.rowsPerGroup) fail(data.name, `row tile ${t.group}:${t.rowStart}+${t.rowCount} is outside the group's ${g.rowsPerGroup} rows`);
+  }
+  // Cells are stored column after column in column order.
+  const cellOffset = new Int32Array(nCols);
+  let total = 0;
+  for (let c = 0; c < nCols; c++) { cellOffset[c] = total; total += data.rowTiles[data.columns.rowTile[c]].rowCount; }
+  if (total !== data.cells.length) fail(data.name, `cells has ${data.cells.length} entries, the columns need ${total}`);
+  // Bound: M must stay exact in float64 (and, for the ORT engine, in float32: checked there).
+  const xMax = 2 ** data.bits.dac - 1;
+  const maxRows = Math.max(...data.rowTiles.map((t) => t.rowCount));
+  if (maxRows * xMax * cellMax >= 2 ** 53) fail(data.name, 'MAC range exceeds exact float64 integers');
+
+  const tiles: PreparedTile[] = data.rowTiles.map((tile, tileIndex) => {
+    const cols = Int32Array.from(byTile[tileIndex]);
+    const u = new Float64Array(tile.rowCount * cols.length);
+    const outLocal = new Int32Array(cols.length);
+    for (let j = 0; j < cols.length; j++) {
+      const c = cols[j];
+      outLocal[j] = data.columns.outChannel[c] - tile.group * ng;
+      const o = cellOffset[c];
+      for (let r = 0; r < tile.rowCount; r++) {
+        const v = data.cells[o + r];
+        if (v > cellMax) fail(data.name, `cell value ${v} exceeds ${data.bits.cell}-bit cells`);
+        u[r * cols.length + j] = v;
+      }
+    }
+    if (perturb) perturb(u);
+    return { tile, tileIndex, cols, u, outLocal };
+  });
+  return { data, tiles };
+}
+
+interface Im2col {
+  /** Patch values [pixels × rowCount] for one tile, row-major. */
+  patch(tile: RowTile, out: Float64Array, sample: number): void;
+  pixels: number;
+}
+
+/** im2col over a driven-input image (x' values, padding = the zero level). */
+function convIm2col(g: Extract<LayerGeometry, { kind: 'conv' }>, xin: Float64Array, zeroLevel: number): Im2col {
+  const [, cin, h, w] = g.spatialDims === 2 ? g.inputShape : [g.inputShape[0], g.inputShape[1], 1, g.inputShape[2]];
+  const [oh, ow] = g.spatialDims === 2 ? [g.outputShape[2], g.outputShape[3]] : [1, g.outputShape[2]];
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilations;
+  const [pt, pl] = g.pads;
+  const cinG = cin / g.groups;
+  const area = kh * kw;
+  const pixels = oh * ow;
+  return {
+    pixels,
+    patch(tile, out, sample) {
+      const rows = tile.rowCount;
+      const base = sample * cin * h * w;
+      for (let r = 0; r < rows; r++) {
+        const row = tile.rowStart + r;
+        const ci = tile.group * cinG + Math.floor(row / area);
+        const ki = Math.floor((row % area) / kw);
+        const kj = row % kw;
+        const plane = base + ci * h * w;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          const rowOk = iy >= 0 && iy < h;
+          for (let ox = 0; ox < ow; ox++) {
+            const ix = ox * sw - pl + kj * dw;
+            out[(oy * ow + ox) * rows + r] = rowOk && ix >= 0 && ix < w ? xin[plane + iy * w + ix] : zeroLevel;
+          }
+        }
+      }
+    },
+  };
+}
+
+function matmulIm2col(g: Extract<LayerGeometry, { kind: 'matmul' }>, xin: Float64Array): Im2col {
+  const k = g.inFeatures;
+  const pixels = g.transposeInput ? g.inputShape[1] : g.inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return {
+    pixels,
+    patch(tile, out) {
+      const rows = tile.rowCount;
+      for (let p = 0; p < pixels; p++) {
+        for (let r = 0; r < rows; r++) {
+          const feat = tile.rowStart + r;
+          out[p * rows + r] = g.transposeInput ? xin[feat * pixels + p] : xin[p * k + feat];
+        }
+      }
+    },
+  };
+}
+
+function activationScale(d: CimLayerData, x: Float32Array, from: number, to: number): number {
+  let m = 0;
+  for (let i = from; i < to; i++) { const v = d.activation.signed ? Math.abs(x[i]) : x[i]; if (v > m) m = v; }
+  return m > 0 ? m / d.activation.qmax : 1;
+}
+
+/** Runs a CIM layer on a float32 input of the plan's input shape; returns float32 output. */
+export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwardOptions = {}): Float32Array {
+  const d = p.data;
+  const g = d.geometry;
+  if (opts.float) return runFloat(d, x);
+  const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
+  const perSample = x.length / samples;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+  const { qmin, qmax, inputOffset } = d.activation;
+  const bits = d.bits;
+  const dacMask = 2 ** bits.dac - 1;
+  const ideal = bits.adc === 'ideal';
+  const codeMax = bits.adcLevels - 1;
+  const ng = d.channelsPerGroup;
+
+  for (let s = 0; s < samples; s++) {
+    const sa = opts.activationScale ?? d.activation.scale ?? activationScale(d, x, s * perSample, (s + 1) * perSample);
+    // Driven inputs x' = clamp(round(x / s_a)) + offset.
+    const xin = new Float64Array(perSample);
+    for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEven(x[s * perSample + i] / sa), qmin, qmax) + inputOffset;
+    const cols = g.kind === 'conv' ? convIm2col(g, xin, inputOffset) : matmulIm2col(g, xin);
+    const pixels = cols.pixels;
+    const acc = new Float64Array(pixels * outChannels);
+    for (const t of p.tiles) {
+      const rows = t.tile.rowCount;
+      const nc = t.cols.length;
+      const patch = new Float64Array(pixels * rows);
+      cols.patch(t.tile, patch, g.kind === 'conv' ? 0 : 0);
+      if (g.kind === 'conv' && s > 0) { /* patch() reads sample 0 of xin, which is this sample's copy */ }
+      const piece = new Float64Array(pixels * rows);
+      const macs = new Float64Array(pixels * nc);
+      for (let k = 0; k < bits.cycles; k++) {
+        const div = 2 ** (bits.dac * k);
+        for (let i = 0; i < piece.length; i++) piece[i] = Math.floor(patch[i] / div) & dacMask;
+        macs.fill(0);
+        // macs[p, j] = Σ_r piece[p, r] · u[r, j]
+        for (let px = 0; px < pixels; px++) {
+          const mo = px * nc;
+          const po = px * rows;
+          for (let r = 0; r < rows; r++) {
+            const xv = piece[po + r];
+            if (xv === 0) continue;
+            const uo = r * nc;
+            for (let j = 0; j < nc; j++) macs[mo + j] += xv * t.u[uo + j];
+          }
+        }
+        opts.observeMacs?.(t.tileIndex, k, macs, pixels, t.cols);
+        for (let j = 0; j < nc; j++) {
+          const c = t.cols[j];
+          const step = d.adcStep[c];
+          const f = sa * d.dequantFactor[c] * div;
+          const o = t.tile.group * ng + t.outLocal[j];
+          for (let px = 0; px < pixels; px++) {
+            const m = macs[px * nc + j];
+            const code = ideal ? m : clamp(roundHalfEven(m / step), 0, codeMax);
+            acc[px * outChannels + o] += f * code;
+          }
+        }
+      }
+      // Offset corrections: weight offset × Σx' and input offset × Σq, per (tile, channel).
+      if (d.weightOffset !== 0 || inputOffset !== 0) {
+        const tileChannels = new Set<number>();
+        for (let j = 0; j < nc; j++) tileChannels.add(t.outLocal[j]);
+        for (let px = 0; px < pixels; px++) {
+          let sumX = 0;
+          for (let r = 0; r < rows; r++) sumX += patch[px * rows + r];
+          for (const ol of tileChannels) {
+            const i = t.tileIndex * ng + ol;
+            acc[px * outChannels + t.tile.group * ng + ol] -= sa * d.weightScale[i] * (d.weightOffset * sumX + inputOffset * d.weightSum[i]);
+          }
+        }
+      }
+    }
+    writeOutput(d, acc, out, s, pixels, outChannels);
+  }
+  return out;
+}
+
+/** acc [pixels × Cout] (+ bias) → NCHW (conv) or [.., M, N] (matmul). */
+function writeOutput(d: CimLayerData, acc: Float64Array, out: Float32Array, sample: number, pixels: number, outChannels: number): void {
+  const conv = d.geometry.kind === 'conv';
+  const base = sample * pixels * outChannels;
+  for (let px = 0; px < pixels; px++) {
+    for (let o = 0; o < outChannels; o++) {
+      const v = acc[px * outChannels + o] + (d.bias ? d.bias[o] : 0);
+      out[conv ? base + o * pixels + px : base + px * outChannels + o] = v;
+    }
+  }
+}
+
+/** The float reference: the same layer with unquantized weights. */
+function runFloat(d: CimLayerData, x: Float32Array): Float32Array {
+  const g = d.geometry;
+  const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
+  const perSample = x.length / samples;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+  const ng = d.channelsPerGroup;
+  const k = g.rowsPerGroup;
+  for (let s = 0; s < samples; s++) {
+    const xin = new Float64Array(perSample);
+    for (let i = 0; i < perSample; i++) xin[i] = x[s * perSample + i];
+    const cols = g.kind === 'conv' ? convIm2col(g, xin, 0) : matmulIm2col(g, xin);
+    const pixels = cols.pixels;
+    const acc = new Float64Array(pixels * outChannels);
+    for (let grp = 0; grp < g.groups; grp++) {
+      const tile: RowTile = { group: grp, rowStart: 0, rowCount: k };
+      const patch = new Float64Array(pixels * k);
+      cols.patch(tile, patch, 0);
+      const wbase = grp * k * ng;
+      for (let px = 0; px < pixels; px++) {
+        for (let r = 0; r < k; r++) {
+          const xv = patch[px * k + r];
+          if (xv === 0) continue;
+          const wo = wbase + r * ng;
+          const ao = px * outChannels + grp * ng;
+          for (let j = 0; j < ng; j++) acc[ao + j] += xv * d.weightMatrix[wo + j];
+        }
+      }
+    }
+    writeOutput(d, acc, out, s, pixels, outChannels);
+  }
+  return out;
+}
