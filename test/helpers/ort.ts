@@ -11,11 +11,14 @@ export type OrtData =
   | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
   | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 
-/** One tensor in or out of a session. `type` is needed only for 'bool' (Uint8Array data). */
+/**
+ * One tensor in or out of a session. `type` is needed only where the array kind is
+ * ambiguous: 'bool' (Uint8Array data) and 'float16' (Uint16Array of half bits).
+ */
 export interface OrtValue {
   dims: number[];
   data: OrtData;
-  type?: 'bool';
+  type?: 'bool' | 'float16';
 }
 
 export interface RunOrtOptions {
@@ -38,13 +41,17 @@ export async function runOrt(model: Uint8Array | string, feeds: Record<string, O
   try {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [name, v] of Object.entries(feeds)) {
-      inputs[name] = v.type === 'bool' ? new ort.Tensor('bool', v.data as Uint8Array, v.dims) : new ort.Tensor(v.data, v.dims);
+      if (v.type === 'bool') inputs[name] = new ort.Tensor('bool', v.data as Uint8Array, v.dims);
+      else if (v.type === 'float16') inputs[name] = new ort.Tensor('float16', v.data as Uint16Array, v.dims);
+      else inputs[name] = new ort.Tensor(v.data, v.dims);
     }
     const results = await session.run(inputs);
     const out: Record<string, OrtValue> = {};
     for (const name of session.outputNames) {
       const t = results[name];
-      out[name] = { dims: [...t.dims], data: t.data as OrtData };
+      const value: OrtValue = { dims: [...t.dims], data: t.data as OrtData };
+      if (t.type === 'bool' || t.type === 'float16') value.type = t.type;
+      out[name] = value;
     }
     return out;
   } finally {
