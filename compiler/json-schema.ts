@@ -15,9 +15,13 @@ export function schemaValidator(schemaFile: string): ValidateFunction {
     if (!ajv) {
       ajv = new Ajv2020({ allErrors: false, strict: true });
       addFormats(ajv);
+      // Every schema is registered so they can refer to each other by $id.
+      for (const f of fs.readdirSync(packagePath('schemas')).filter((n) => n.endsWith('.schema.json')).sort()) {
+        ajv.addSchema(JSON.parse(fs.readFileSync(packagePath('schemas', f), 'utf8')), f);
+      }
     }
-    const schema = JSON.parse(fs.readFileSync(packagePath('schemas', schemaFile), 'utf8'));
-    v = ajv.compile(schema);
+    v = ajv.getSchema(schemaFile);
+    if (!v) throw new Error(`schema ${schemaFile} is not in schemas/`);
     validators.set(schemaFile, v);
   }
   return v;
