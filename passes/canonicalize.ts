@@ -28,7 +28,7 @@ export const canonicalize = definePass({
       maxElements: optionNumber(ctx, 'foldMaxElements') ?? defaultMaxFoldElements,
       note: (message, node) => ctx.diagnostics.note('CIM2004', message, { node: node.name, opType: node.opType, pass: 'canonicalize' }),
     });
-    for (const [key, count] of Object.entries(result.counts)) ctx.stats.set(`canonicalize.${key}`, count);
+    for (const [key, count] of Object.entries(result.counts)) ctx.stats.set(`canonicalize.${key}`, (ctx.stats.get(`canonicalize.${key}`) ?? 0) + count);
     return { graph: result.graph, changed: result.changed };
   },
 });

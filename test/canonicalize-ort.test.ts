@@ -9,6 +9,7 @@ import { validateGraph } from '../compiler/dataflow.js';
 import { importOnnxFile } from '../compiler/onnx-import.js';
 import { exportOnnxBytes } from '../compiler/onnx-export.js';
 import { canonicalizeGraph } from '../passes/canonicalize.js';
+import { runModel } from '../compiler/session.js';
 import { randomInput, runOrt } from './helpers/ort.js';
 import { bool, buildGraph, f32, i64, node, scalarI64 } from './helpers/const-eval-builders.js';
 
@@ -68,6 +69,21 @@ describe('canonicalize keeps real models computing the same thing (onnxruntime)'
       expect(maxAbs).toBeLessThanOrEqual(1e-6);
     });
   }
+});
+
+describe('canonicalize again after infer-shapes', () => {
+  it('folds the Paddle Shape→Cast→Slice→Cast→Concat chain of the cls model once the batch is bound', async () => {
+    const file = ocr('ch_ppocr_mobile_v2.0_cls_infer.onnx');
+    const r = runModel({ modelPath: file, passes: ['import-onnx', 'canonicalize', 'infer-shapes', 'canonicalize'], options: { inputShapes: { x: [1, 3, 48, 192] } } });
+    const after = opCounts(r.graph.nodes);
+    for (const op of ['Shape', 'Cast', 'Slice', 'Concat']) expect(after[op] ?? 0, op).toBe(0);
+    expect(r.graph.nodes.length).toBe(215); // 221 in the file
+    expect(r.stats.get('canonicalize.folded')).toBe(6);
+    const feeds = { x: randomInput([1, 3, 48, 192], 11) };
+    const ref = await runOrt(file, feeds);
+    const got = await runOrt(exportOnnxBytes(r.graph), feeds);
+    expect(Array.from(got['softmax_0.tmp_0'].data as Float32Array)).toEqual(Array.from(ref['softmax_0.tmp_0'].data as Float32Array));
+  });
 });
 
 describe('canonicalize on synthetic exporter patterns (onnxruntime)', () => {
