@@ -5,7 +5,7 @@
  */
 import { attrInt, attrInts, attrString } from '../ir.js';
 import { remapElements } from './elements.js';
-import { dimsText, maxKnownElements, normalizeAxes, normalizeAxis, productOf, withData, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
+import { dimsText, maxKnownElements, normalizeAxes, normalizeAxis, productOf, withData, type InferredValue, type ShapeRule } from './types.js';
 
 const concat: ShapeRule = (ctx) => {
   const parts: InferredValue[] = [];

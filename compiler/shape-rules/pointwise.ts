@@ -8,7 +8,7 @@
 import { attrFloat, attrInt } from '../ir.js';
 import { onnxDTypeByCode, type DType } from '../tensor.js';
 import { broadcastShapes, isIntegerDType, mapBroadcast, toDType } from './elements.js';
-import { normalizeAxis, withData, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
+import { maxKnownElements, normalizeAxis, productOf, withData, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 type Unary = (x: number, ctx: ShapeRuleContext) => number;
 type Binary = (a: number, b: number, ctx: ShapeRuleContext) => number;
@@ -34,7 +34,7 @@ function broadcasting(dtypeOf: (ctx: ShapeRuleContext) => DType, evaluate?: (arg
     const shape = broadcastShapes(ctx, inputs.map((v) => v.shape));
     const dtype = dtypeOf(ctx);
     let data: number[] | undefined;
-    if (evaluate && inputs.every((v) => v.data)) {
+    if (evaluate && inputs.every((v) => v.data) && productOf(shape) <= maxKnownElements) {
       data = mapBroadcast(shape, inputs.map((v) => ({ shape: v.shape, data: v.data! })), (args) => toDType(dtype, evaluate(args, ctx)));
     }
     return [withData(dtype, shape, data)];
@@ -137,6 +137,16 @@ const softmaxLike: ShapeRule = (ctx) => {
   return [{ dtype: x.dtype, shape: x.shape }];
 };
 
+/** QuantizeLinear: the zero point's dtype, else `output_dtype` (opset 21), else uint8. */
+const quantizeLinear: ShapeRule = (ctx) => {
+  const code = attrInt(ctx.node, 'output_dtype', 0);
+  const dtype = ctx.has(2) ? ctx.dtype(2) : code ? dtypeFromCode(ctx, code, 'output_dtype') : 'uint8';
+  return [{ dtype, shape: ctx.shape(0) }];
+};
+
+/** DequantizeLinear: the scale's dtype. */
+const dequantizeLinear: ShapeRule = (ctx) => [{ dtype: ctx.dtype(1), shape: ctx.shape(0) }];
+
 const relu: Unary = (x) => Math.max(x, 0);
 
 export const pointwiseRules: Readonly<Record<string, ShapeRule>> = {
@@ -153,6 +163,7 @@ export const pointwiseRules: Readonly<Record<string, ShapeRule>> = {
   MeanVarianceNormalization: unary(), CumSum: unary(), Trilu: unary(),
   // dtype changes
   Cast: cast, CastLike: castLike, IsNaN: predicate, IsInf: predicate, Not: broadcasting(boolDType, ([x]) => (x ? 0 : 1)),
+  QuantizeLinear: quantizeLinear, DequantizeLinear: dequantizeLinear,
   // binary arithmetic with numpy broadcasting
   Add: binary(firstInputDType, (a, b) => a + b),
   Sub: binary(firstInputDType, (a, b) => a - b),

@@ -77,7 +77,7 @@ const squeeze: ShapeRule = (ctx) => {
   const x = ctx.input(0);
   const given = squeezeAxes(ctx);
   let shape: number[];
-  if (given === undefined) {
+  if (given === undefined || given.length === 0) {
     shape = x.shape.filter((d) => d !== 1);
   } else {
     const axes = normalizeAxes(ctx, given, x.shape.length);

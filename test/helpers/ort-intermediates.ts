@@ -21,7 +21,8 @@ export function exposeIntermediates(bytes: Uint8Array): { bytes: Uint8Array; nam
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph;
   if (!graph) throw new Error('model has no graph');
-  const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
+  graph.output ??= [];
+  const outputs = new Set(graph.output.map((o) => o.name ?? ''));
   const names: string[] = [];
   for (const node of graph.node ?? []) {
     for (const name of node.output ?? []) {
@@ -55,11 +56,18 @@ function feedTensor(spec: FeedSpec, seed: number): ort.Tensor {
   }
 }
 
+/** What onnxruntime produced for one value. */
+export interface OrtValueType {
+  dims: number[];
+  /** ORT's element type name ('float32', 'int64', 'bool', …), the same names as cimc's DType. */
+  type: string;
+}
+
 /**
- * Runs the model once with random inputs of the given shapes and returns the dims of
- * every graph output and every intermediate node output ORT produced.
+ * Runs the model once with random inputs of the given shapes and returns the dims and
+ * element type of every graph output and every intermediate node output ORT produced.
  */
-export async function ortValueShapes(model: string | Uint8Array, feeds: Record<string, FeedSpec>): Promise<Map<string, number[]>> {
+export async function ortValueTypes(model: string | Uint8Array, feeds: Record<string, FeedSpec>): Promise<Map<string, OrtValueType>> {
   const original = typeof model === 'string' ? fs.readFileSync(model) : model;
   const { bytes } = exposeIntermediates(original);
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
@@ -67,13 +75,19 @@ export async function ortValueShapes(model: string | Uint8Array, feeds: Record<s
     const inputs: Record<string, ort.Tensor> = {};
     Object.entries(feeds).forEach(([name, spec], k) => { inputs[name] = feedTensor(spec, k + 1); });
     const results = await session.run(inputs);
-    const shapes = new Map<string, number[]>();
+    const types = new Map<string, OrtValueType>();
     for (const name of session.outputNames) {
       const t = results[name];
-      if (t) shapes.set(name, [...t.dims]);
+      if (t) types.set(name, { dims: [...t.dims], type: t.type });
     }
-    return shapes;
+    return types;
   } finally {
     await session.release();
   }
+}
+
+/** Dims only: `ortValueTypes` without the element types. */
+export async function ortValueShapes(model: string | Uint8Array, feeds: Record<string, FeedSpec>): Promise<Map<string, number[]>> {
+  const types = await ortValueTypes(model, feeds);
+  return new Map([...types].map(([name, t]) => [name, t.dims]));
 }
