@@ -1,0 +1,51 @@
+/**
+ * The digital kernel table: ONNX op type (default domain) → kernel. Every kernel reports bad
+ * inputs as CIM4005 naming the node; `runDigitalKernel` adds the CIM4005 for a missing
+ * kernel and locates attribute errors.
+ */
+import { CimcError } from '../../compiler/diagnostics.js';
+import type { RtTensor } from '../tensor.js';
+import { convKernels } from './conv.js';
+import { gemmKernels } from './gemm.js';
+import { normalizationKernels } from './normalization.js';
+import { pointwiseKernels } from './pointwise.js';
+import { poolingKernels } from './pooling.js';
+import { reduceKernels } from './reduce.js';
+import { resizeKernels } from './resize.js';
+import { tensorOpKernels } from './tensor-ops.js';
+import type { DigitalKernel, KernelContext, RtAttr } from './types.js';
+
+export const digitalKernels: Readonly<Record<string, DigitalKernel>> = {
+  ...pointwiseKernels,
+  ...gemmKernels,
+  ...convKernels,
+  ...poolingKernels,
+  ...normalizationKernels,
+  ...reduceKernels,
+  ...tensorOpKernels,
+  ...resizeKernels,
+};
+
+/** The kernel for an op, or CIM4005 naming the node. */
+export function kernelFor(opType: string, ctx: KernelContext, domain = ''): DigitalKernel {
+  const kernel = domain === '' || domain === 'ai.onnx' ? digitalKernels[opType] : undefined;
+  if (!kernel) throw new CimcError('CIM4005', `no runtime kernel for ${domain ? `${domain}.` : ''}${opType}`, { node: ctx.node, opType });
+  return kernel;
+}
+
+/** Runs one node; errors without a location get the node's. */
+export function runDigitalKernel(
+  opType: string, inputs: (RtTensor | undefined)[], attrs: Record<string, RtAttr>, ctx: KernelContext, domain = '',
+): RtTensor[] {
+  const kernel = kernelFor(opType, ctx, domain);
+  try {
+    return kernel(inputs, attrs, { ...ctx, opType });
+  } catch (e) {
+    if (e instanceof CimcError && e.diagnostic.node === undefined) {
+      throw new CimcError(e.code, e.message, { ...e.diagnostic, node: ctx.node, opType });
+    }
+    throw e;
+  }
+}
+
+export type { DigitalKernel, KernelContext, RtAttr } from './types.js';
