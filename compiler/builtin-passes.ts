@@ -7,6 +7,7 @@ import { foldBatchNorm } from '../passes/fold-batchnorm.js';
 import { selectCim } from '../passes/select-cim.js';
 import { legalizeCim } from '../passes/legalize-cim.js';
 import { quantizeWeights } from '../passes/quantize-weights.js';
+import { calibrate } from '../passes/calibrate.js';
 import { place } from '../passes/place.js';
 import { emitPlan } from '../passes/emit-plan.js';
 
@@ -18,6 +19,7 @@ export const builtinPasses: readonly Pass[] = [
   selectCim,
   legalizeCim,
   quantizeWeights,
+  calibrate,
   place,
   emitPlan,
 ];

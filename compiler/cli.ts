@@ -13,6 +13,7 @@ import { registerTargets } from './commands/targets.js';
 import { registerPasses } from './commands/passes.js';
 import { registerCompile } from './commands/compile.js';
 import { registerReport } from './commands/report.js';
+import { registerRun } from './commands/run.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerInspect(program, env);
   registerCompile(program, env);
   registerReport(program, env);
+  registerRun(program, env);
   registerTargets(program, env);
   registerPasses(program, env);
 

@@ -5,6 +5,7 @@ import { definePass } from '../compiler/pass.js';
 import { buildPlan, type BuiltPlan } from '../compiler/plan/build-plan.js';
 import { checkPlanSchema } from '../runtime/plan-reader.js';
 import { cimcVersion } from '../compiler/version.js';
+import './calibrate.js';
 
 declare module '../compiler/ir.js' {
   interface GraphAnnotations {
@@ -33,14 +34,14 @@ export const emitPlan = definePass({
     for (const k of recordedOptionNames) if (ctx.options[k] !== undefined) options[k] = ctx.options[k];
     const embed = ctx.options.embed === true;
     const sidecarUri = typeof ctx.options.sidecarUri === 'string' ? ctx.options.sidecarUri : 'plan.bin';
-    const calibrated = typeof ctx.options.calibrationSamples === 'number';
+    const calibration = graph.annotations.calibration;
     const built = buildPlan({
       graph, target: ctx.target, options,
       model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: typeof ctx.options.modelSha256 === 'string' ? ctx.options.modelSha256 : '' },
       generator: `cimc ${cimcVersion}`,
       embed, sidecarUri,
-      calibration: calibrated
-        ? { method: 'calibrated', samples: ctx.options.calibrationSamples as number, note: 'activation scales and ADC steps measured on calibration inputs' }
+      calibration: calibration
+        ? { method: 'calibrated', samples: calibration.samples, note: `activation scales and ADC steps (${calibration.adcRange}) measured on ${calibration.samples} calibration inputs` }
         : { method: 'analytic', note: 'no calibration data: activation scales are computed per input at run time (max |x|) and ADC steps from an analytic estimate (uniform inputs, mean + 3 std); compile with --calib for measured values' },
     });
     checkPlanSchema(built.plan, '(emitted plan)');

@@ -29,7 +29,7 @@ const elementSize: Record<PlanDType, number> = { float32: 4, float64: 8, int8: 1
 
 function view(dtype: PlanDType, bytes: Uint8Array): PlanTypedArray {
   // Copy to an aligned buffer (sidecar offsets are 8-aligned, base64 decodes are not).
-  const b = bytes.slice().buffer;
+  const b = new Uint8Array(bytes).buffer; // exact-length copy (Buffer.slice would be a view)
   switch (dtype) {
     case 'float32': return new Float32Array(b);
     case 'float64': return new Float64Array(b);

@@ -7,6 +7,7 @@ import { formatReportText } from '../plan/report-format.js';
 import type { CliEnv } from '../cli-env.js';
 import { parsePassList, pipelineOptions, printIrAfterOption, printTimings } from './common.js';
 import { CimcError } from '../diagnostics.js';
+import { progressBar } from '../progress.js';
 
 interface CompileFlags {
   target: string;
@@ -29,6 +30,9 @@ interface CompileFlags {
   printIrAfter?: string[];
   timing?: boolean;
   inputShape?: string[];
+  calib?: string;
+  calibSamples?: string;
+  adcRange?: string;
 }
 
 const intFlag = (v: string | undefined, name: string): number | undefined => {
@@ -56,7 +60,10 @@ export function registerCompile(program: Command, env: CliEnv): void {
     .option('--adc-bits <n|1.5|ideal>', 'ADC resolution (default: target)')
     .option('--weight-bits <n>', 'weight bits (default: target)')
     .option('--act-bits <n>', 'activation bits (default: target)')
-    .option('--dac-bits <n>', 'DAC bits per input cycle (default: target)');
+    .option('--dac-bits <n>', 'DAC bits per input cycle (default: target)')
+    .option('--calib <x.npy>', 'calibration inputs: measure activation scales and ADC steps')
+    .option('--calib-samples <n>', 'calibration samples to use (default 256)')
+    .option('--adc-range <mse|sigma:K>', 'ADC step choice during calibration (default mse)');
   for (const o of pipelineOptions()) cmd.addOption(o);
   cmd.action(async (model: string, flags: CompileFlags) => {
     const compiler = await env.compiler();
@@ -69,17 +76,25 @@ export function registerCompile(program: Command, env: CliEnv): void {
       adcBits: flags.adcBits === undefined ? undefined : flags.adcBits === 'ideal' ? 'ideal' : Number(flags.adcBits),
       weightBits: intFlag(flags.weightBits, '--weight-bits'), actBits: intFlag(flags.actBits, '--act-bits'), dacBits: intFlag(flags.dacBits, '--dac-bits'),
       embed: flags.embed === true,
+      calib: flags.calib, calibSamples: intFlag(flags.calibSamples, '--calib-samples'), adcRange: flags.adcRange,
       sidecarUri: flags.output ? sidecarNameFor(flags.output) : 'plan.bin',
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     if (options.adcBits !== undefined && options.adcBits !== 'ideal' && Number.isNaN(options.adcBits)) {
       throw new CimcError('CIM2006', `--adc-bits must be 1..16, 1.5 or ideal, got '${flags.adcBits}'`, { field: '--adc-bits' });
     }
-    const result = compile({
-      model, target: flags.target, compiler, options,
-      passes: flags.passes ? parsePassList(flags.passes, compiler.pipeline) : undefined,
-      printIrAfter: printIrAfterOption(flags.printIrAfter),
-    });
+    const bar = progressBar('compile', env.quiet());
+    let result;
+    try {
+      result = compile({
+        model, target: flags.target, compiler, options,
+        progress: (f, label) => bar.update(f, label),
+        passes: flags.passes ? parsePassList(flags.passes, compiler.pipeline) : undefined,
+        printIrAfter: printIrAfterOption(flags.printIrAfter),
+      });
+    } finally {
+      bar.stop();
+    }
     env.printDiagnostics(result.diagnostics);
     if (flags.output) writePlan(result.built, flags.output);
     if (flags.report) process.stdout.write(formatReportText(result.built.plan));

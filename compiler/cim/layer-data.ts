@@ -1,0 +1,23 @@
+/** The runtime kernel's view of a layer, built from the compiler's annotations (for calibration). */
+import type { CimLayerData } from '../../runtime/cim-layer.js';
+import type { CimMapping, CimQuantization } from './annotations.js';
+
+export function layerDataFromAnnotations(name: string, m: CimMapping, q: CimQuantization): CimLayerData {
+  return {
+    name,
+    geometry: m.geometry,
+    bits: m.bits,
+    rowTiles: m.rowTiles,
+    channelsPerGroup: m.channelsPerGroup,
+    activation: q.activation,
+    weightOffset: m.encoding === 'offset' ? 2 ** (m.bits.weight - 1) : 0,
+    columns: m.columns,
+    cells: q.cells,
+    adcStep: q.adcStep,
+    dequantFactor: q.dequantFactor,
+    weightScale: q.weightScale,
+    weightSum: q.weightSum,
+    bias: m.bias,
+    weightMatrix: m.matrix,
+  };
+}

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../output-file.js';
+import { progressBar } from '../progress.js';
+import { CimcError } from '../diagnostics.js';
+import type { CliEnv } from '../cli-env.js';
+import { loadPlan } from '../../runtime/plan-reader.js';
+import { executableFromPlan, executeBatch } from '../../runtime/executor.js';
+import { encodeNpy, readNpy } from '../../runtime/npy.js';
+import { evaluate } from '../../runtime/evaluate.js';
+import { parseVariation, type VariationSpec } from '../../runtime/variation.js';
+import { toFloat32 } from '../../runtime/tensor.js';
+
+interface RuntimeFlags {
+  variation?: string;
+  seed?: string;
+}
+
+function variationOf(flags: RuntimeFlags): VariationSpec | undefined {
+  if (!flags.variation) return undefined;
+  const seed = flags.seed === undefined ? 0 : Number(flags.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new CimcError('CIM5001', `--seed must be a non-negative integer, got '${flags.seed}'`, { field: '--seed' });
+  return parseVariation(flags.variation, seed);
+}
+
+export function registerRun(program: Command, env: CliEnv): void {
+  program.command('run')
+    .description('execute a plan on inputs (.npy, batch along the first axis)')
+    .argument('<plan>', 'plan JSON file')
+    .requiredOption('--input <x.npy>', 'input tensor')
+    .option('-o, --output <y.npy>', 'write the first output here (default: print a summary)')
+    .option('--float', 'run CIM layers in float (the unquantized reference path)')
+    .option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time')
+    .option('--seed <n>', 'seed for --variation', '0')
+    .action((file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean }) => {
+      const loaded = loadPlan(file);
+      const exe = executableFromPlan(loaded, { variation: variationOf(flags) });
+      const x = readNpy(flags.input);
+      const bar = progressBar('run', env.quiet());
+      const [y] = executeBatch(exe, x, { float: flags.float, onSample: (i, n) => bar.update(i / n) });
+      bar.stop();
+      if (flags.output) {
+        writeFileAtomic(flags.output, encodeNpy(y));
+      } else {
+        const v = toFloat32(y);
+        const per = v.length / y.shape[0];
+        for (let i = 0; i < y.shape[0]; i++) {
+          const row = Array.from(v.subarray(i * per, Math.min((i + 1) * per, i * per + 10)), (a) => a.toFixed(4));
+          process.stdout.write(`${i}: [${row.join(', ')}${per > 10 ? ', …' : ''}]\n`);
+        }
+      }
+    });
+
+  program.command('eval')
+    .description('top-1 accuracy of the CIM path and the float path, their agreement and per-layer SQNR')
+    .argument('<plan>', 'plan JSON file')
+    .requiredOption('--inputs <x.npy>', 'inputs [N, ...]')
+    .requiredOption('--labels <y.npy>', 'labels [N] (int64/int32/uint8)')
+    .option('--limit <n>', 'use only the first n samples')
+    .option('--json', 'print JSON')
+    .option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time')
+    .option('--seed <n>', 'seed for --variation', '0')
+    .action((file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string }) => {
+      const loaded = loadPlan(file);
+      const exe = executableFromPlan(loaded, { variation: variationOf(flags) });
+      const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CimcError('CIM5001', '--limit must be a positive integer', { field: '--limit' });
+      const bar = progressBar('eval', env.quiet() || Boolean(flags.json));
+      const r = evaluate(exe, readNpy(flags.inputs), readNpy(flags.labels), { limit, onSample: (i, n) => bar.update(i / n, `${i}/${n}`) });
+      bar.stop();
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ ...r, layers: r.layers.map((l) => ({ name: l.name, sqnrDb: Number.isFinite(l.sqnrDb) ? Number(l.sqnrDb.toFixed(3)) : null })) }, null, 2) + '\n');
+        return;
+      }
+      const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+      process.stdout.write(`samples    ${r.samples}\naccuracy   ${pct(r.accuracy)} (CIM)   ${pct(r.floatAccuracy)} (float)   agreement ${pct(r.agreement)}\n`);
+      for (const l of r.layers) process.stdout.write(`  ${l.name.padEnd(40)} SQNR ${Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(2) : 'inf'} dB\n`);
+    });
+}

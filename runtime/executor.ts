@@ -1,0 +1,187 @@
+/** Executes a plan: digital steps in float32, CIM layers with the exact kernel (design §4). */
+import { CimcError } from '../compiler/diagnostics.js';
+import { prepareCimLayer, runCimLayer, type CimForwardOptions, type CimLayerData, type PreparedCimLayer } from './cim-layer.js';
+import { digitalKernels } from './ops/index.js';
+import type { DigitalKernel, RtAttr } from './ops/types.js';
+import type { LoadedPlan, PlanTypedArray } from './plan-reader.js';
+import type { CimLayer, PlanValue, TensorRef } from './plan-types.js';
+import { fromTypedArray, makeTensor, toFloat32, type RtTensor } from './tensor.js';
+import { cellPerturbation, type VariationSpec } from './variation.js';
+
+export type ExecStep =
+  | { kind: 'digital'; name: string; opType: string; inputs: string[]; outputs: string[]; attrs: Record<string, RtAttr>; kernel: DigitalKernel }
+  | { kind: 'cim'; name: string; opType: string; input: string; output: string; layer: PreparedCimLayer; outputShape: number[] };
+
+export interface Executable {
+  opset: number;
+  inputs: PlanValue[];
+  outputs: PlanValue[];
+  constants: Map<string, RtTensor>;
+  steps: ExecStep[];
+}
+
+export interface ExecuteOptions extends Pick<CimForwardOptions, 'float'> {
+  /** Sees every value as it is produced (per-layer error, calibration). */
+  observe?(name: string, value: RtTensor): void;
+  /** Per-CIM-layer options (calibration hooks). */
+  cimOptions?(layer: string): CimForwardOptions | undefined;
+}
+
+const asInt32 = (a: PlanTypedArray, what: string): Int32Array => {
+  if (!(a instanceof Int32Array)) throw new CimcError('CIM4002', `${what} must be int32`);
+  return a;
+};
+const asFloat64 = (a: PlanTypedArray, what: string): Float64Array => {
+  if (!(a instanceof Float64Array)) throw new CimcError('CIM4002', `${what} must be float64`);
+  return a;
+};
+const asFloat32 = (a: PlanTypedArray, what: string): Float32Array => {
+  if (!(a instanceof Float32Array)) throw new CimcError('CIM4002', `${what} must be float32`);
+  return a;
+};
+const asUint8 = (a: PlanTypedArray, what: string): Uint8Array => {
+  if (!(a instanceof Uint8Array)) throw new CimcError('CIM4002', `${what} must be uint8`);
+  return a;
+};
+
+export function cimLayerDataFromPlan(loaded: LoadedPlan, l: CimLayer, index: number): CimLayerData {
+  const at = `/layers/${index}`;
+  const t = (ref: TensorRef, what: string): PlanTypedArray => loaded.tensor(ref, `${at}/${what}`);
+  const ng = l.geometry.kind === 'conv' ? l.geometry.outChannels / l.geometry.groups : l.geometry.outFeatures;
+  return {
+    name: l.name,
+    geometry: l.geometry,
+    bits: l.bits,
+    rowTiles: l.rowTiles,
+    channelsPerGroup: ng,
+    activation: l.activation,
+    weightOffset: l.weights.weightOffset,
+    columns: {
+      rowTile: asInt32(t(l.columns.rowTile, 'columns/rowTile'), `${at}/columns/rowTile`),
+      outChannel: asInt32(t(l.columns.outChannel, 'columns/outChannel'), `${at}/columns/outChannel`),
+      slice: asInt32(t(l.columns.slice, 'columns/slice'), `${at}/columns/slice`),
+      polarity: asInt32(t(l.columns.polarity, 'columns/polarity'), `${at}/columns/polarity`),
+    },
+    cells: asUint8(t(l.cells, 'cells'), `${at}/cells`),
+    adcStep: asFloat64(t(l.adcStep, 'adcStep'), `${at}/adcStep`),
+    dequantFactor: asFloat64(t(l.dequantFactor, 'dequantFactor'), `${at}/dequantFactor`),
+    weightScale: asFloat64(t(l.weightScale, 'weightScale'), `${at}/weightScale`),
+    weightSum: asInt32(t(l.weightSum, 'weightSum'), `${at}/weightSum`),
+    bias: l.bias ? asFloat32(t(l.bias, 'bias'), `${at}/bias`) : undefined,
+    weightMatrix: asFloat32(t(l.weightMatrix, 'weightMatrix'), `${at}/weightMatrix`),
+  };
+}
+
+export interface LoadOptions {
+  variation?: VariationSpec;
+}
+
+/** Turns a loaded plan into steps ready to run (tensors decoded, kernels looked up, layers checked). */
+export function executableFromPlan(loaded: LoadedPlan, options: LoadOptions = {}): Executable {
+  const { plan } = loaded;
+  const constants = new Map<string, RtTensor>();
+  for (const [name, ref] of Object.entries(plan.constants)) {
+    constants.set(name, fromTypedArray(ref.dtype, ref.shape, loaded.tensor(ref, `/constants/${name}`)));
+  }
+  const steps: ExecStep[] = plan.schedule.map((s, i): ExecStep => {
+    if (s.kind === 'cim') {
+      const l = plan.layers[s.layer];
+      if (!l) throw new CimcError('CIM4002', `step ${s.name} names layer ${s.layer}, the plan has ${plan.layers.length}`, { file: loaded.file, field: `/schedule/${i}/layer` });
+      const data = cimLayerDataFromPlan(loaded, l, s.layer);
+      const perturb = options.variation && options.variation.sigma > 0 ? cellPerturbation(options.variation, s.layer, l.bits.cell) : undefined;
+      return { kind: 'cim', name: s.name, opType: s.opType, input: s.inputs[0], output: s.outputs[0], layer: prepareCimLayer(data, perturb), outputShape: l.geometry.outputShape };
+    }
+    const kernel = digitalKernels[s.opType];
+    if (!kernel || (s.domain && s.domain !== 'ai.onnx')) {
+      throw new CimcError('CIM4005', `no runtime kernel for ${s.domain ? `${s.domain}::` : ''}${s.opType}`, { file: loaded.file, node: s.name, opType: s.opType });
+    }
+    const attrs: Record<string, RtAttr> = {};
+    for (const [k, a] of Object.entries(s.attrs)) {
+      attrs[k] = typeof a === 'object' && !Array.isArray(a) ? fromTypedArray(a.tensor.dtype, a.tensor.shape, loaded.tensor(a.tensor, `/schedule/${i}/attrs/${k}`)) : a;
+    }
+    return { kind: 'digital', name: s.name, opType: s.opType, inputs: s.inputs, outputs: s.outputs, attrs, kernel };
+  });
+  return { opset: plan.model.opset, inputs: plan.inputs, outputs: plan.outputs, constants, steps };
+}
+
+function lastUses(exe: Executable): Map<string, number> {
+  const last = new Map<string, number>();
+  exe.steps.forEach((s, i) => {
+    for (const v of s.kind === 'cim' ? [s.input] : s.inputs) if (v) last.set(v, i);
+  });
+  for (const o of exe.outputs) last.set(o.name, Infinity);
+  return last;
+}
+
+/** Runs one inference; feeds must have the plan's input shapes. */
+export function execute(exe: Executable, feeds: Record<string, RtTensor>, options: ExecuteOptions = {}): Record<string, RtTensor> {
+  const env = new Map<string, RtTensor>(exe.constants);
+  for (const input of exe.inputs) {
+    const t = feeds[input.name];
+    if (!t) throw new CimcError('CIM4004', `missing input '${input.name}'`);
+    if (t.shape.length !== input.shape.length || t.shape.some((d, i) => d !== input.shape[i])) {
+      throw new CimcError('CIM4004', `input '${input.name}' has shape [${t.shape.join(',')}], the plan was compiled for [${input.shape.join(',')}]`);
+    }
+    env.set(input.name, t);
+  }
+  const last = lastUses(exe);
+  exe.steps.forEach((s, i) => {
+    if (s.kind === 'cim') {
+      const x = env.get(s.input);
+      if (!x) throw new CimcError('CIM4005', `value '${s.input}' is not available`, { node: s.name });
+      const extra = options.cimOptions?.(s.name);
+      const y = runCimLayer(s.layer, toFloat32(x), { float: options.float, ...extra });
+      const out = makeTensor('float32', s.outputShape, y);
+      env.set(s.output, out);
+      options.observe?.(s.output, out);
+    } else {
+      const ins = s.inputs.map((n) => {
+        if (!n) return undefined;
+        const v = env.get(n);
+        if (!v) throw new CimcError('CIM4005', `value '${n}' is not available`, { node: s.name, opType: s.opType });
+        return v;
+      });
+      const outs = s.kernel(ins, s.attrs, { node: s.name, opset: exe.opset, opType: s.opType, outputCount: s.outputs.length });
+      s.outputs.forEach((name, k) => {
+        if (!name) return;
+        const v = outs[k];
+        if (!v) throw new CimcError('CIM4005', `kernel produced no output ${k}`, { node: s.name, opType: s.opType });
+        env.set(name, v);
+        options.observe?.(name, v);
+      });
+    }
+    for (const v of s.kind === 'cim' ? [s.input] : s.inputs) {
+      if (v && last.get(v) === i && !exe.constants.has(v)) env.delete(v);
+    }
+  });
+  const result: Record<string, RtTensor> = {};
+  for (const o of exe.outputs) result[o.name] = env.get(o.name)!;
+  return result;
+}
+
+/** Runs a batch along the first axis of one input, one sample at a time; outputs are concatenated. */
+export function executeBatch(exe: Executable, batch: RtTensor, options: ExecuteOptions & { onSample?(i: number, n: number): void } = {}): RtTensor[] {
+  if (exe.inputs.length !== 1) throw new CimcError('CIM4004', `the plan has ${exe.inputs.length} inputs; batch runs need exactly one`);
+  const input = exe.inputs[0];
+  const perSample = input.shape.slice(1);
+  if (input.shape[0] !== 1) throw new CimcError('CIM4004', `the plan's input '${input.name}' has batch ${input.shape[0]}; compile with batch 1 to run batches`);
+  if (batch.shape.length !== input.shape.length || batch.shape.slice(1).some((d, i) => d !== perSample[i])) {
+    throw new CimcError('CIM4004', `input has shape [${batch.shape.join(',')}], expected [N,${perSample.join(',')}]`);
+  }
+  const n = batch.shape[0];
+  const size = perSample.reduce((a, b) => a * b, 1);
+  const x = toFloat32(batch);
+  const outs: Float32Array[][] = exe.outputs.map(() => []);
+  for (let i = 0; i < n; i++) {
+    const sample = makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size));
+    const r = execute(exe, { [input.name]: sample }, options);
+    exe.outputs.forEach((o, k) => outs[k].push(toFloat32(r[o.name])));
+    options.onSample?.(i + 1, n);
+  }
+  return exe.outputs.map((o, k) => {
+    const per = o.shape.slice(1);
+    const flat = new Float32Array(n * per.reduce((a, b) => a * b, 1));
+    outs[k].forEach((a, i) => flat.set(a, i * a.length));
+    return makeTensor('float32', [n, ...per], flat);
+  });
+}
