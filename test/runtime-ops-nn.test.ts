@@ -95,6 +95,25 @@ describe('binary, variadic, comparison, logic', () => {
   check('Cast float→bool', 'Cast', [floats('X', [0, 1.5, -0.2, 0, 3])], { to: 9 });
   check('Cast bool→float', 'Cast', [X([6], { dtype: 'bool' })], { to: 1 });
   check('Cast float→uint8', 'Cast', [X([8], { range: [0, 200] })], { to: 2 });
+  check('CastLike', 'CastLike', [X([6], { range: [-9, 9] }), input('like', [1], { dtype: 'int32' })], {}, { opset: 15 });
+  check('GreaterOrEqual', 'GreaterOrEqual', [input('A', [3, 4], { dtype: 'int64', range: [0, 3] }), input('B', [4], { dtype: 'int64', range: [0, 3] })], {}, { opset: 16 });
+  check('IsNaN', 'IsNaN', [floats('X', [0, NaN, 1, -Infinity])], {}, { opset: 13 });
+  check('IsInf negative only', 'IsInf', [floats('X', [0, NaN, Infinity, -Infinity])], { detect_positive: 0 }, { opset: 10 });
+  for (const op of ['Cos', 'Tan', 'Atan', 'Sinh', 'Asinh', 'Cosh']) check(op, op, [X([2, 5], { range: [-1.2, 1.2] })]);
+  check('Asin', 'Asin', [X([7], { range: [-0.99, 0.99] })]);
+  check('Acosh', 'Acosh', [X([7], { range: [1, 5] })]);
+});
+
+describe('quantization and bitwise', () => {
+  check('QuantizeLinear uint8 per tensor', 'QuantizeLinear', [X([2, 3, 4], { range: [-2, 2] }), scalar('scale', 0.0125, 'float32'), scalar('zp', 128, 'uint8')], {}, { opset: 13 });
+  check('QuantizeLinear int8 per axis, ties', 'QuantizeLinear', [floats('X', [0.5, 1.5, 2.5, -0.5, -1.5, 300, -300, 0.25], [2, 4]), floats('scale', [1, 0.5]), { name: 'zp', dtype: 'int8', shape: [2], data: [0, -3] }], { axis: 0 }, { opset: 13 });
+  check('DequantizeLinear int8 per axis', 'DequantizeLinear', [X([2, 3, 2], { dtype: 'int8', range: [-128, 128] }), floats('scale', [0.1, 0.02, 0.5]), { name: 'zp', dtype: 'int8', shape: [3], data: [0, 4, -7] }], { axis: 1 }, { opset: 13 });
+  check('DequantizeLinear uint8 per tensor', 'DequantizeLinear', [X([5], { dtype: 'uint8', range: [0, 256] }), scalar('scale', 0.05, 'float32'), scalar('zp', 100, 'uint8')], {}, { opset: 13 });
+  check('BitShift uint8 left', 'BitShift', [input('A', [6], { dtype: 'uint8', range: [0, 256] }), input('B', [6], { dtype: 'uint8', range: [0, 4] })], { direction: 'LEFT' }, { opset: 11 });
+  check('BitShift uint8 right', 'BitShift', [input('A', [6], { dtype: 'uint8', range: [0, 256] }), input('B', [1], { dtype: 'uint8', range: [0, 4] })], { direction: 'RIGHT' }, { opset: 11 });
+  check('BitwiseAnd int32', 'BitwiseAnd', [input('A', [6], { dtype: 'int32', range: [-100, 100] }), input('B', [6], { dtype: 'int32', range: [-100, 100] })], {}, { opset: 18 });
+  check('BitwiseXor int64', 'BitwiseXor', [input('A', [6], { dtype: 'int64', range: [-100, 100] }), input('B', [1], { dtype: 'int64', range: [-100, 100] })], {}, { opset: 18 });
+  check('BitwiseNot int32', 'BitwiseNot', [input('X', [6], { dtype: 'int32', range: [-100, 100] })], {}, { opset: 18 });
 });
 
 describe('Gemm and MatMul', () => {

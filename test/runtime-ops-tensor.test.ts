@@ -80,6 +80,10 @@ describe('indexing', () => {
   check('ScatterElements add', 'ScatterElements', [X([3, 3]), { name: 'indices', dtype: 'int64', shape: [2, 3], data: [1, 0, 2, 0, 2, 1] }, input('updates', [2, 3])], { axis: 0, reduction: 'add' }, { opset: 16 });
   check('OneHot', 'OneHot', [ints('indices', [0, 2, -1, 1]), scalar('depth', 4), floats('values', [0.5, 2])], { axis: -1 }, { opset: 11 });
   check('NonZero', 'NonZero', [floats('X', [0, 1, 0, 2, 3, 0], [2, 3])], {}, { opset: 13 });
+  check('Trilu upper k=1', 'Trilu', [X([2, 4, 5]), scalar('k', 1)], {}, { opset: 14 });
+  check('Trilu lower k=-1', 'Trilu', [X([5, 3]), scalar('k', -1)], { upper: 0 }, { opset: 14 });
+  check('Compress axis 1', 'Compress', [X([3, 4]), { name: 'condition', dtype: 'bool', shape: [4], data: [1, 0, 1, 1] }], { axis: 1 }, { opset: 11 });
+  check('Compress flattened', 'Compress', [X([2, 3]), { name: 'condition', dtype: 'bool', shape: [5], data: [0, 1, 1, 0, 1] }], {}, { opset: 11 });
 });
 
 describe('broadcasting copies and generators', () => {

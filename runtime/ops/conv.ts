@@ -2,7 +2,8 @@
  * Conv and ConvTranspose, 1-D and 2-D (1-D runs as 2-D with height 1).
  *
  * Conv: per image and group, im2col into a [K = Cg·kh·kw, P = oh·ow] matrix, then
- * Y[Mg, P] = W[Mg, K] · col on the GEMM core; a 1×1 stride-1 unpadded conv skips im2col.
+ * Y[Mg, P] = W[Mg, K] · col on the GEMM core; a 1×1 stride-1 unpadded conv skips im2col,
+ * and depthwise conv accumulates taps straight from the input plane.
  * ConvTranspose: col[Mg·kh·kw, H·W] = Wgᵀ · Xg on the GEMM core, then col2im scatter-adds
  * the columns into the output.
  */
@@ -122,6 +123,32 @@ function im2col(x: Float32Array, xOff: number, channels: number, h: AxisWindow, 
   }
 }
 
+let planeScratch = new Float64Array(1024);
+
+/** Depthwise (one input and one output channel per group): taps accumulated straight from the input plane. */
+function depthwisePlane(x: Float32Array, xOff: number, w: Float32Array, wOff: number, y: Float32Array, yOff: number, h: AxisWindow, wd: AxisWindow): void {
+  const W = wd.input, oh = h.output, ow = wd.output, sw = wd.stride;
+  if (planeScratch.length < oh * ow) planeScratch = new Float64Array(oh * ow);
+  const acc = planeScratch;
+  acc.fill(0, 0, oh * ow);
+  for (let i = 0; i < h.kernel; i++) {
+    const offY = i * h.dilation - h.padBegin;
+    const [yLo, yHi] = validRange(h.input, oh, h.stride, offY);
+    for (let j = 0; j < wd.kernel; j++) {
+      const wv = w[wOff + i * wd.kernel + j];
+      const offX = j * wd.dilation - wd.padBegin;
+      const [xLo, xHi] = validRange(W, ow, sw, offX);
+      for (let oy = yLo; oy < yHi; oy++) {
+        const dst = oy * ow;
+        const src = xOff + (oy * h.stride + offY) * W + offX;
+        if (sw === 1) for (let ox = xLo; ox < xHi; ox++) acc[dst + ox] += wv * x[src + ox];
+        else for (let ox = xLo, p = src + xLo * sw; ox < xHi; ox++, p += sw) acc[dst + ox] += wv * x[p];
+      }
+    }
+  }
+  for (let k = 0; k < oh * ow; k++) y[yOff + k] = acc[k];
+}
+
 function convInputs(inputs: readonly (RtTensor | undefined)[], ctx: KernelContext): { x: RtTensor; w: RtTensor; b?: RtTensor } {
   const x = requireFloat(inputs, 0, ctx, 'X'), w = requireFloat(inputs, 1, ctx, 'W');
   if (x.shape.length !== 3 && x.shape.length !== 4) {
@@ -154,7 +181,11 @@ const convKernel: DigitalKernel = (inputs, attrs, ctx) => {
     && h.padBegin === 0 && h.padEnd === 0 && wd.padBegin === 0 && wd.padEnd === 0;
   const col = direct ? X : scratch(Kg * P);
   const HW = h.input * wd.input;
-  for (let n = 0; n < N; n++) {
+  if (Cg === 1 && Mg === 1) {
+    for (let n = 0; n < N; n++) {
+      for (let g = 0; g < group; g++) depthwisePlane(X, (n * C + g) * HW, Wt, g * Kg, Y, (n * M + g) * P, h, wd);
+    }
+  } else for (let n = 0; n < N; n++) {
     for (let g = 0; g < group; g++) {
       const xOff = (n * C + g * Cg) * HW;
       if (!direct) im2col(X, xOff, Cg, h, wd, col);

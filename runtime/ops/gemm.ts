@@ -7,7 +7,7 @@
  * sums stay in locals (accumulated in float64, so the result is at least as accurate as a
  * float32 BLAS). Products with fewer than four rows use an i-k-j loop that streams B.
  */
-import { makeTensor, shapeText, sizeOf, toFloat32, type RtTensor } from '../tensor.js';
+import { makeTensor, shapeText, sizeOf, toFloat32 } from '../tensor.js';
 import { broadcastShapes, broadcastStrides } from './broadcast.js';
 import { attrNumber, kernelError, requireFloat, requireRank, type DigitalKernel } from './types.js';
 

@@ -1,7 +1,7 @@
 /**
  * The digital kernel table: ONNX op type (default domain) → kernel. Every kernel reports bad
- * inputs as CIM4005 naming the node; `runDigitalKernel` adds the CIM4005 for a missing
- * kernel and locates attribute errors.
+ * inputs as CIM4005 naming the node; `kernelFor` / `runDigitalKernel` report a missing kernel
+ * the same way.
  */
 import { CimcError } from '../../compiler/diagnostics.js';
 import type { RtTensor } from '../tensor.js';
@@ -15,7 +15,7 @@ import { resizeKernels } from './resize.js';
 import { tensorOpKernels } from './tensor-ops.js';
 import type { DigitalKernel, KernelContext, RtAttr } from './types.js';
 
-export const digitalKernels: Readonly<Record<string, DigitalKernel>> = {
+const kernels: Record<string, DigitalKernel> = {
   ...pointwiseKernels,
   ...gemmKernels,
   ...convKernels,
@@ -26,6 +26,24 @@ export const digitalKernels: Readonly<Record<string, DigitalKernel>> = {
   ...resizeKernels,
 };
 
+/** The kernel with errors that lack a location (attribute readers) located at the node. */
+function located(opType: string, kernel: DigitalKernel): DigitalKernel {
+  return (inputs, attrs, ctx) => {
+    try {
+      return kernel(inputs, attrs, ctx);
+    } catch (e) {
+      if (e instanceof CimcError && e.diagnostic.node === undefined) {
+        throw new CimcError(e.code, e.message, { ...e.diagnostic, node: ctx.node, opType: ctx.opType ?? opType });
+      }
+      throw e;
+    }
+  };
+}
+
+export const digitalKernels: Readonly<Record<string, DigitalKernel>> = Object.fromEntries(
+  Object.entries(kernels).map(([op, k]) => [op, located(op, k)]),
+);
+
 /** The kernel for an op, or CIM4005 naming the node. */
 export function kernelFor(opType: string, ctx: KernelContext, domain = ''): DigitalKernel {
   const kernel = domain === '' || domain === 'ai.onnx' ? digitalKernels[opType] : undefined;
@@ -33,19 +51,11 @@ export function kernelFor(opType: string, ctx: KernelContext, domain = ''): Digi
   return kernel;
 }
 
-/** Runs one node; errors without a location get the node's. */
+/** Runs one node. */
 export function runDigitalKernel(
   opType: string, inputs: (RtTensor | undefined)[], attrs: Record<string, RtAttr>, ctx: KernelContext, domain = '',
 ): RtTensor[] {
-  const kernel = kernelFor(opType, ctx, domain);
-  try {
-    return kernel(inputs, attrs, { ...ctx, opType });
-  } catch (e) {
-    if (e instanceof CimcError && e.diagnostic.node === undefined) {
-      throw new CimcError(e.code, e.message, { ...e.diagnostic, node: ctx.node, opType });
-    }
-    throw e;
-  }
+  return kernelFor(opType, ctx, domain)(inputs, attrs, { ...ctx, opType });
 }
 
 export type { DigitalKernel, KernelContext, RtAttr } from './types.js';

@@ -28,6 +28,70 @@ function taps(a: AxisWindow): { start: Int32Array; lo: Int32Array; hi: Int32Arra
   return { start, lo, hi, padded };
 }
 
+type Taps = ReturnType<typeof taps>;
+
+function maxPlane(
+  X: Float32Array, xb: number, Y: Float32Array, yb: number, I: Float64Array | undefined, base: number, columnMajor: boolean,
+  H: number, W: number, OH: number, OW: number, ty: Taps, tx: Taps, dh: number, dw: number,
+): void {
+  for (let oy = 0, o = yb; oy < OH; oy++) {
+    const sy = ty.start[oy], ylo = ty.lo[oy], yhi = ty.hi[oy];
+    for (let ox = 0; ox < OW; ox++, o++) {
+      const sx = tx.start[ox], xlo = tx.lo[ox], xhi = tx.hi[ox];
+      let best = -Infinity, at = -1;
+      for (let i = ylo; i < yhi; i++) {
+        const row = xb + (sy + i * dh) * W + sx;
+        for (let j = xlo; j < xhi; j++) {
+          const v = X[row + j * dw];
+          if (v > best || at < 0) { best = v; at = row + j * dw; }
+        }
+      }
+      Y[o] = best;
+      if (I) {
+        const k = at - xb, iy = Math.floor(k / W), ix = k - iy * W;
+        I[o] = base + (columnMajor ? ix * H + iy : k);
+      }
+    }
+  }
+}
+
+function averagePlane(
+  X: Float32Array, xb: number, Y: Float32Array, yb: number, W: number, OH: number, OW: number,
+  ty: Taps, tx: Taps, dh: number, dw: number, includePad: boolean,
+): void {
+  for (let oy = 0, o = yb; oy < OH; oy++) {
+    const sy = ty.start[oy], ylo = ty.lo[oy], yhi = ty.hi[oy];
+    for (let ox = 0; ox < OW; ox++, o++) {
+      const sx = tx.start[ox], xlo = tx.lo[ox], xhi = tx.hi[ox];
+      let sum = 0;
+      for (let i = ylo; i < yhi; i++) {
+        const row = xb + (sy + i * dh) * W + sx;
+        for (let j = xlo; j < xhi; j++) sum += X[row + j * dw];
+      }
+      const count = includePad ? ty.padded[oy] * tx.padded[ox] : (yhi - ylo) * (xhi - xlo);
+      Y[o] = count > 0 ? sum / count : 0;
+    }
+  }
+}
+
+function lpPlane(
+  X: Float32Array, xb: number, Y: Float32Array, yb: number, W: number, OH: number, OW: number,
+  ty: Taps, tx: Taps, dh: number, dw: number, p: number,
+): void {
+  for (let oy = 0, o = yb; oy < OH; oy++) {
+    const sy = ty.start[oy], ylo = ty.lo[oy], yhi = ty.hi[oy];
+    for (let ox = 0; ox < OW; ox++, o++) {
+      const sx = tx.start[ox], xlo = tx.lo[ox], xhi = tx.hi[ox];
+      let sum = 0;
+      for (let i = ylo; i < yhi; i++) {
+        const row = xb + (sy + i * dh) * W + sx;
+        for (let j = xlo; j < xhi; j++) sum += Math.pow(Math.abs(X[row + j * dw]), p);
+      }
+      Y[o] = Math.pow(sum, 1 / p);
+    }
+  }
+}
+
 function poolKernel(kind: PoolKind): DigitalKernel {
   return (inputs, attrs, ctx) => {
     const x = requireFloat(inputs, 0, ctx, 'X');
@@ -47,51 +111,18 @@ function poolKernel(kind: PoolKind): DigitalKernel {
     const dh = h.dilation, dw = w.dilation;
     const includePad = attrNumber(attrs, 'count_include_pad', 0) !== 0;
     const p = attrNumber(attrs, 'p', 2);
-    const withIndices = kind === 'max';
-    const I = withIndices ? new BigInt64Array(Y.length) : undefined;
+    // Indices (second output) only when the node asks for them.
+    const I = kind === 'max' && (ctx.outputCount ?? 2) > 1 ? new Float64Array(Y.length) : undefined;
     const columnMajor = attrNumber(attrs, 'storage_order', 0) !== 0;
     for (let plane = 0; plane < N * C; plane++) {
-      const xb = plane * H * W;
-      let o = plane * OH * OW;
-      for (let oy = 0; oy < OH; oy++) {
-        const sy = ty.start[oy], ylo = ty.lo[oy], yhi = ty.hi[oy];
-        for (let ox = 0; ox < OW; ox++, o++) {
-          const sx = tx.start[ox], xlo = tx.lo[ox], xhi = tx.hi[ox];
-          if (kind === 'max') {
-            let best = -Infinity, at = -1;
-            for (let i = ylo; i < yhi; i++) {
-              const iy = sy + i * dh;
-              const row = xb + iy * W;
-              for (let j = xlo; j < xhi; j++) {
-                const ix = sx + j * dw;
-                const v = X[row + ix];
-                if (v > best || at < 0) { best = v; at = columnMajor ? ix * H + iy : iy * W + ix; }
-              }
-            }
-            Y[o] = best;
-            I![o] = BigInt(plane * H * W + at);
-          } else if (kind === 'average') {
-            let sum = 0;
-            for (let i = ylo; i < yhi; i++) {
-              const row = xb + (sy + i * dh) * W + sx;
-              for (let j = xlo; j < xhi; j++) sum += X[row + j * dw];
-            }
-            const count = includePad ? ty.padded[oy] * tx.padded[ox] : (yhi - ylo) * (xhi - xlo);
-            Y[o] = count > 0 ? sum / count : 0;
-          } else {
-            let sum = 0;
-            for (let i = ylo; i < yhi; i++) {
-              const row = xb + (sy + i * dh) * W + sx;
-              for (let j = xlo; j < xhi; j++) sum += Math.pow(Math.abs(X[row + j * dw]), p);
-            }
-            Y[o] = Math.pow(sum, 1 / p);
-          }
-        }
-      }
+      const xb = plane * H * W, yb = plane * OH * OW;
+      if (kind === 'max') maxPlane(X, xb, Y, yb, I, plane * H * W, columnMajor, H, W, OH, OW, ty, tx, dh, dw);
+      else if (kind === 'average') averagePlane(X, xb, Y, yb, W, OH, OW, ty, tx, dh, dw, includePad);
+      else lpPlane(X, xb, Y, yb, W, OH, OW, ty, tx, dh, dw, p);
     }
     const shape = [N, C, ...axes.map((a) => a.output)];
     const out = [makeTensor('float32', shape, Y)];
-    if (I) out.push(makeTensor('int64', shape, I));
+    if (I) out.push(makeTensor('int64', shape, BigInt64Array.from(I, (v) => BigInt(v))));
     return out;
   };
 }

@@ -7,7 +7,7 @@
  */
 import {
   fromNumbers, isFloatDType, makeTensor, sizeOf, toFloat32, toFloat64, toNumbers,
-  type FloatArray, type RtTensor,
+  type FloatArray,
 } from '../tensor.js';
 import { forEachRun } from './broadcast.js';
 import {
@@ -126,6 +126,7 @@ function softmaxKernel(kind: SoftmaxKind): DigitalKernel {
     const axis = normalizeAxis(attrNumber(attrs, 'axis', legacy ? 1 : -1), r, ctx);
     const [outer, L, inner] = legacy ? [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis)), 1] : around(x.shape, axis);
     const X = toFloat32(x), Y = new Float32Array(X.length);
+    const exps = new Float64Array(L);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const b = o * L * inner + i;
@@ -136,11 +137,12 @@ function softmaxKernel(kind: SoftmaxKind): DigitalKernel {
           continue;
         }
         let sum = 0;
-        for (let k = 0, p = b; k < L; k++, p += inner) sum += Math.exp(X[p] - peak);
         if (kind === 'softmax') {
+          for (let k = 0, p = b; k < L; k++, p += inner) { const e = Math.exp(X[p] - peak); sum += e; exps[k] = e; }
           const inv = 1 / sum;
-          for (let k = 0, p = b; k < L; k++, p += inner) Y[p] = Math.exp(X[p] - peak) * inv;
+          for (let k = 0, p = b; k < L; k++, p += inner) Y[p] = exps[k] * inv;
         } else {
+          for (let k = 0, p = b; k < L; k++, p += inner) sum += Math.exp(X[p] - peak);
           const ls = Math.log(sum);
           for (let k = 0, p = b; k < L; k++, p += inner) Y[p] = X[p] - peak - ls;
         }

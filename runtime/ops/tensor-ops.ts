@@ -2,12 +2,12 @@
  * Shape and data-movement ops: Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split,
  * Slice, Pad, Gather, GatherElements, GatherND, ScatterElements, ScatterND, Expand, Tile,
  * DepthToSpace, SpaceToDepth, Shape, Size, ConstantOfShape, Constant, Range, EyeLike, OneHot,
- * NonZero. They work on every runtime dtype. Reshape-like ops return views of their input's
+ * NonZero, Trilu, Compress. They work on every runtime dtype. Reshape-like ops return views of their input's
  * data (kernels never write into their inputs).
  */
 import {
   allocData, fromNumbers, makeTensor, numberAt, rtDTypeByOnnxCode, shapeText, sizeOf, stridesOf, toFloat64, toNumbers,
-  type RtData, type RtDType, type RtTensor,
+  type RtDType, type RtTensor,
 } from '../tensor.js';
 import { broadcastShapes, broadcastStrides } from './broadcast.js';
 import { copyRange, slots, stridedCopy, transposeData } from './layout.js';
@@ -404,7 +404,7 @@ const expandKernel: DigitalKernel = (inputs, _attrs, ctx) => {
 };
 
 /** Tile as a strided copy over the interleaved shape [r0, d0, r1, d1, …] with zero strides on the repeats. */
-const tileKernel: DigitalKernel = (inputs, attrs, ctx) => {
+const tileKernel: DigitalKernel = (inputs, _attrs, ctx) => {
   const x = requireInput(inputs, 0, ctx, 'input');
   const repeats = ctx.opset < 6
     ? [scalarOf(requireInput(inputs, 1, ctx, 'tiles'), ctx, 'tiles')]
@@ -543,6 +543,46 @@ const nonZeroKernel: DigitalKernel = (inputs, _attrs, ctx) => {
   return [makeTensor('int64', [Math.max(r, 1), coords.length], out)];
 };
 
+/** Trilu: keep the upper (or lower) triangle of the last two dims from diagonal k. */
+const triluKernel: DigitalKernel = (inputs, attrs, ctx) => {
+  const x = requireInput(inputs, 0, ctx, 'input');
+  if (x.shape.length < 2) throw kernelError(ctx, `input must have rank ≥ 2, got ${shapeText(x.shape)}`);
+  const k = inputs[1] ? scalarOf(inputs[1], ctx, 'k') : 0;
+  const upper = attrNumber(attrs, 'upper', 1) !== 0;
+  const R = x.shape[x.shape.length - 2], C = x.shape[x.shape.length - 1];
+  const out = allocData(x.dtype, x.data.length);
+  const src = slots(x.data), dst = slots(out);
+  for (let b = 0; b < x.data.length; b += R * C) {
+    for (let i = 0; i < R; i++) {
+      for (let j = 0; j < C; j++) {
+        const keep = upper ? j - i >= k : j - i <= k;
+        if (keep) dst[b + i * C + j] = src[b + i * C + j];
+      }
+    }
+  }
+  return [makeTensor(x.dtype, x.shape, out)];
+};
+
+/** Compress: the slices along axis (or the flattened elements) whose condition is true. */
+const compressKernel: DigitalKernel = (inputs, attrs, ctx) => {
+  const x = requireInput(inputs, 0, ctx, 'input'), c = requireInput(inputs, 1, ctx, 'condition');
+  const cond = toNumbers(c);
+  const axisAttr = attrNumber(attrs, 'axis');
+  const flat = axisAttr === undefined;
+  const shape = flat ? [sizeOf(x.shape)] : x.shape;
+  const axis = flat ? 0 : normalizeAxis(axisAttr, x.shape.length, ctx);
+  const L = shape[axis], inner = sizeOf(shape.slice(axis + 1)), outer = sizeOf(shape.slice(0, axis));
+  if (cond.length > L) throw kernelError(ctx, `condition has ${cond.length} values for an axis of ${L}`);
+  const kept = cond.flatMap((v, i) => (v ? [i] : []));
+  const out = allocData(x.dtype, outer * kept.length * inner);
+  for (let o = 0; o < outer; o++) {
+    kept.forEach((i, k) => copyRange(out, (o * kept.length + k) * inner, x.data, (o * L + i) * inner, (o * L + i + 1) * inner));
+  }
+  const outShape = [...shape];
+  outShape[axis] = kept.length;
+  return [makeTensor(x.dtype, outShape, out)];
+};
+
 export const tensorOpKernels: Record<string, DigitalKernel> = {
   Reshape: reshapeKernel, Flatten: flattenKernel, Squeeze: squeezeKernel, Unsqueeze: unsqueezeKernel,
   Transpose: transposeKernel, Concat: concatKernel, Split: splitKernel, Slice: sliceKernel, Pad: padKernel,
@@ -551,6 +591,5 @@ export const tensorOpKernels: Record<string, DigitalKernel> = {
   Expand: expandKernel, Tile: tileKernel, DepthToSpace: blockKernel(true), SpaceToDepth: blockKernel(false),
   Shape: shapeKernel, Size: sizeKernel, ConstantOfShape: constantOfShapeKernel, Constant: constantKernel,
   Range: rangeKernel, EyeLike: eyeLikeKernel, OneHot: oneHotKernel, NonZero: nonZeroKernel,
+  Trilu: triluKernel, Compress: compressKernel,
 };
-
-export type { RtData };
