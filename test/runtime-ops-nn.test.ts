@@ -127,6 +127,12 @@ describe('Gemm and MatMul', () => {
   check('MatMul broadcast batch', 'MatMul', [input('A', [2, 1, 4, 5]), input('B', [3, 5, 6])]);
   check('MatMul vector × matrix', 'MatMul', [input('A', [7]), input('B', [7, 3])]);
   check('MatMul batch × vector', 'MatMul', [input('A', [2, 4, 7]), input('B', [7])]);
+  check('MatMulInteger uint8, zero points', 'MatMulInteger', [input('A', [3, 40], { dtype: 'uint8', range: [0, 256] }), input('B', [40, 5], { dtype: 'uint8', range: [0, 256] }), scalar('a_zp', 120, 'uint8'), scalar('b_zp', 7, 'uint8')], {}, { opset: 10 });
+  check('MatMulInteger int8 batched, per-column zero point', 'MatMulInteger', [input('A', [2, 3, 6], { dtype: 'int8', range: [-128, 128] }), input('B', [6, 4], { dtype: 'int8', range: [-128, 128] }), null, { name: 'b_zp', dtype: 'int8', shape: [4], data: [0, 1, -2, 3] }], {}, { opset: 10 });
+  check('Einsum matmul', 'Einsum', [input('A', [3, 4]), input('B', [4, 5])], { equation: 'ij,jk->ik' }, { opset: 12 });
+  check('Einsum batched with ellipsis', 'Einsum', [input('A', [2, 3, 4]), input('B', [2, 4, 5])], { equation: '...ij,...jk->...ik' }, { opset: 12 });
+  check('Einsum transpose + reduce', 'Einsum', [input('A', [3, 4, 5])], { equation: 'ijk->ki' }, { opset: 12 });
+  check('Einsum implicit output, trace', 'Einsum', [input('A', [4, 4]), input('B', [4, 3])], { equation: 'ii,ij' }, { opset: 12 });
 });
 
 describe('Conv and ConvTranspose', () => {

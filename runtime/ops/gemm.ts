@@ -1,15 +1,15 @@
 /**
  * Matrix products: the float32 GEMM core shared by Gemm, MatMul, Conv and ConvTranspose,
- * and the Gemm / MatMul kernels.
+ * and the Gemm / MatMul / MatMulInteger / Einsum kernels.
  *
  * The core computes C = A·B (row-major) in 4×4 register tiles: B is packed four columns at
  * a time into a contiguous float64 panel, A is read four rows at a time, and the 16 partial
  * sums stay in locals (accumulated in float64, so the result is at least as accurate as a
  * float32 BLAS). Products with fewer than four rows use an i-k-j loop that streams B.
  */
-import { makeTensor, shapeText, sizeOf, toFloat32 } from '../tensor.js';
+import { fromNumbers, makeTensor, shapeText, sizeOf, toFloat32, toFloat64 } from '../tensor.js';
 import { broadcastShapes, broadcastStrides } from './broadcast.js';
-import { attrNumber, kernelError, requireFloat, requireRank, type DigitalKernel } from './types.js';
+import { attrNumber, attrString, kernelError, requireFloat, requireInput, requireRank, type DigitalKernel } from './types.js';
 
 /** Scratch panels reused between calls (the runtime is single-threaded). */
 let panel = new Float64Array(4 * 1024);
@@ -213,7 +213,125 @@ const matmulKernel: DigitalKernel = (inputs, _attrs, ctx) => {
   return [makeTensor('float32', shape, y)];
 };
 
+/** MatMulInteger: (A − a_zero_point) · (B − b_zero_point) in exact int32 (per-row / per-column zero points allowed). */
+const matmulIntegerKernel: DigitalKernel = (inputs, _attrs, ctx) => {
+  const a = requireInput(inputs, 0, ctx, 'A'), b = requireInput(inputs, 1, ctx, 'B');
+  if (a.shape.length < 2 || b.shape.length < 2) throw kernelError(ctx, 'MatMulInteger operands must have rank ≥ 2');
+  const M = a.shape[a.shape.length - 2], K = a.shape[a.shape.length - 1], N = b.shape[b.shape.length - 1];
+  if (b.shape[b.shape.length - 2] !== K) throw kernelError(ctx, `A ${shapeText(a.shape)} and B ${shapeText(b.shape)} do not multiply`);
+  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+  const batch = broadcastShapes([aBatch, bBatch], ctx);
+  const azp = inputs[2] ? toFloat64(inputs[2]) : new Float64Array(1);
+  const bzp = inputs[3] ? toFloat64(inputs[3]) : new Float64Array(1);
+  if ((azp.length !== 1 && azp.length !== M) || (bzp.length !== 1 && bzp.length !== N)) {
+    throw kernelError(ctx, 'zero points must be scalars, per row of A or per column of B');
+  }
+  const A = toFloat64(a), B = toFloat64(b);
+  const batches = sizeOf(batch);
+  const y = new Int32Array(batches * M * N);
+  const acc = new Float64Array(N);
+  const aStr = broadcastStrides(aBatch, batch), bStr = broadcastStrides(bBatch, batch);
+  const counter = new Array<number>(batch.length).fill(0);
+  for (let t = 0; t < batches; t++) {
+    let ai = 0, bi = 0;
+    for (let d = 0; d < batch.length; d++) { ai += counter[d] * aStr[d]; bi += counter[d] * bStr[d]; }
+    for (let i = 0; i < M; i++) {
+      acc.fill(0);
+      const za = azp.length === 1 ? azp[0] : azp[i];
+      for (let k = 0; k < K; k++) {
+        const av = A[ai * M * K + i * K + k] - za;
+        if (av === 0) continue;
+        const row = bi * K * N + k * N;
+        if (bzp.length === 1) { const zb = bzp[0]; for (let j = 0; j < N; j++) acc[j] += av * (B[row + j] - zb); }
+        else for (let j = 0; j < N; j++) acc[j] += av * (B[row + j] - bzp[j]);
+      }
+      for (let j = 0; j < N; j++) y[(t * M + i) * N + j] = acc[j];
+    }
+    for (let d = batch.length - 1; d >= 0; d--) { if (++counter[d] < batch[d]) break; counter[d] = 0; }
+  }
+  return [makeTensor('int32', [...batch, M, N], y)];
+};
+
+/**
+ * Einsum by direct summation over every label combination (numpy semantics: '...' broadcasts,
+ * a label repeated within one operand takes the diagonal, an implicit output lists the labels
+ * seen once in alphabetical order after the ellipsis dims).
+ */
+const einsumKernel: DigitalKernel = (inputs, attrs, ctx) => {
+  const equation = attrString(attrs, 'equation', '').replace(/\s+/g, '');
+  const xs = inputs.map((_t, i) => requireInput(inputs, i, ctx, `input ${i}`));
+  const [lhs, rhs] = equation.split('->');
+  const terms = lhs.split(',');
+  if (terms.length !== xs.length) throw kernelError(ctx, `equation '${equation}' names ${terms.length} operands, the node has ${xs.length}`);
+  // Labels: letters, and '0', '1', … for the ellipsis dims (right-aligned across operands).
+  let ellipsisRank = 0;
+  terms.forEach((t, i) => {
+    if (t.includes('...')) ellipsisRank = Math.max(ellipsisRank, xs[i].shape.length - t.replace('...', '').length);
+  });
+  const ellipsis = Array.from({ length: ellipsisRank }, (_, i) => String(i));
+  const expand = (t: string, rank: number): string[] => {
+    if (!t.includes('...')) return [...t];
+    const [pre, post] = t.split('...');
+    const n = rank - pre.length - post.length;
+    return [...pre, ...ellipsis.slice(ellipsisRank - n), ...post];
+  };
+  const operandLabels = terms.map((t, i) => expand(t, xs[i].shape.length));
+  const size = new Map<string, number>();
+  operandLabels.forEach((labels, i) => {
+    if (labels.length !== xs[i].shape.length) throw kernelError(ctx, `operand ${i} ${shapeText(xs[i].shape)} does not match '${terms[i]}'`);
+    labels.forEach((l, k) => {
+      const d = xs[i].shape[k], prev = size.get(l);
+      if (prev === undefined || prev === 1) size.set(l, d);
+      else if (d !== prev && !(d === 1 && /[0-9]/.test(l))) throw kernelError(ctx, `label '${l}' has sizes ${prev} and ${d}`);
+    });
+  });
+  let outLabels: string[];
+  if (rhs !== undefined) outLabels = expand(rhs, ellipsisRank + rhs.replace('...', '').length);
+  else {
+    const counts = new Map<string, number>();
+    for (const labels of operandLabels) for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+    outLabels = [...ellipsis, ...[...counts.keys()].filter((l) => !ellipsis.includes(l) && counts.get(l) === 1).sort()];
+  }
+  const all = [...outLabels, ...[...size.keys()].filter((l) => !outLabels.includes(l))];
+  const dims = all.map((l) => size.get(l)!);
+  // Per operand, the stride each label advances it by (summed over repeats; 0 where broadcast).
+  const strides = xs.map((x, i) => {
+    const st = new Array<number>(all.length).fill(0);
+    let acc = 1;
+    for (let k = x.shape.length - 1; k >= 0; k--) {
+      if (x.shape[k] !== 1) st[all.indexOf(operandLabels[i][k])] += acc;
+      acc *= x.shape[k];
+    }
+    return st;
+  });
+  const data = xs.map((x) => toFloat64(x));
+  const outCount = sizeOf(dims.slice(0, outLabels.length)), inner = sizeOf(dims.slice(outLabels.length));
+  const y = new Float64Array(outCount);
+  const counter = new Array<number>(all.length).fill(0);
+  const offs = new Array<number>(xs.length).fill(0);
+  for (let o = 0; o < outCount; o++) {
+    let s = 0;
+    for (let r = 0; r < inner; r++) {
+      let p = 1;
+      for (let i = 0; i < xs.length; i++) p *= data[i][offs[i]];
+      s += p;
+      for (let d = all.length - 1; d >= 0; d--) {
+        counter[d]++;
+        for (let i = 0; i < xs.length; i++) offs[i] += strides[i][d];
+        if (counter[d] < dims[d]) break;
+        for (let i = 0; i < xs.length; i++) offs[i] -= strides[i][d] * dims[d];
+        counter[d] = 0;
+      }
+    }
+    y[o] = s;
+  }
+  const dtype = xs[0].dtype;
+  return [makeTensor(dtype, dims.slice(0, outLabels.length), dtype === 'float64' ? y : fromNumbers(dtype, y))];
+};
+
 export const gemmKernels: Record<string, DigitalKernel> = {
   Gemm: gemmKernel,
   MatMul: matmulKernel,
+  MatMulInteger: matmulIntegerKernel,
+  Einsum: einsumKernel,
 };
