@@ -3,16 +3,23 @@ import { Option } from 'commander';
 import { loadPlan } from '../../runtime/plan-reader.js';
 import { formatReportCsv, formatReportMarkdown, formatReportText, planReport } from '../plan/report-format.js';
 import type { CliEnv } from '../cli-env.js';
+import { renderHtmlReport } from '../html-report/build-html.js';
+import { writeFileAtomic } from '../output-file.js';
 
-export function registerReport(program: Command, _env: CliEnv): void {
+export function registerReport(program: Command, env: CliEnv): void {
   program.command('report')
     .description('print the mapping report of a plan')
     .argument('<plan>', 'plan JSON file')
     .option('--json', 'print the report as JSON')
     .addOption(new Option('--format <fmt>', 'table format').choices(['text', 'md', 'csv']).default('text'))
-    .action((file: string, flags: { json?: boolean; format: string }) => {
-      const { plan } = loadPlan(file);
-      if (flags.json) process.stdout.write(JSON.stringify(planReport(plan), null, 2) + '\n');
+    .option('--html <out.html>', 'write a self-contained HTML report (tables, charts, crossbar pictures) instead')
+    .action((file: string, flags: { json?: boolean; format: string; html?: string }) => {
+      const loaded = loadPlan(file);
+      const { plan } = loaded;
+      if (flags.html) {
+        writeFileAtomic(flags.html, renderHtmlReport(loaded));
+        if (!env.quiet()) process.stderr.write(`wrote ${flags.html}\n`);
+      } else if (flags.json) process.stdout.write(JSON.stringify(planReport(plan), null, 2) + '\n');
       else if (flags.format === 'md') process.stdout.write(formatReportMarkdown(plan));
       else if (flags.format === 'csv') process.stdout.write(formatReportCsv(plan));
       else process.stdout.write(formatReportText(plan));
