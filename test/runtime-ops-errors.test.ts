@@ -92,6 +92,15 @@ describe('behaviour', () => {
     expect(Array.from(digitalKernels.Softmax([s], { axis: 1 }, { node: 's', opset: 13 })[0].data)).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 
+  it('Cast to float16/bfloat16 rounds to the narrow format (held as float32)', () => {
+    const x = float32Tensor([6], [0.1, 65519, 70000, 1e-8, 3e-8, -1.00048828125]);
+    const half = digitalKernels.Cast([x], { to: 10 }, ctx)[0];
+    expect(half.dtype).toBe('float32');
+    expect(Array.from(half.data)).toEqual([0.0999755859375, 65504, Infinity, 0, 2 ** -24, -1]);
+    const bf = digitalKernels.Cast([float32Tensor([3], [1.00390625, 1.01171875, -3.14159])], { to: 16 }, ctx)[0];
+    expect(Array.from(bf.data)).toEqual([1, 1.015625, -3.140625]);
+  });
+
   it('MaxPool skips Indices when the node has one output', () => {
     const x = random([1, 2, 4, 4]);
     expect(digitalKernels.MaxPool([x], { kernel_shape: [2, 2] }, { node: 'p', opset: 12, outputCount: 1 })).toHaveLength(1);

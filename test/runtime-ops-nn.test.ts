@@ -102,6 +102,8 @@ describe('binary, variadic, comparison, logic', () => {
   for (const op of ['Cos', 'Tan', 'Atan', 'Sinh', 'Asinh', 'Cosh']) check(op, op, [X([2, 5], { range: [-1.2, 1.2] })]);
   check('Asin', 'Asin', [X([7], { range: [-0.99, 0.99] })]);
   check('Acosh', 'Acosh', [X([7], { range: [1, 5] })]);
+  check('Acos', 'Acos', [X([7], { range: [-0.99, 0.99] })]);
+  check('Atanh', 'Atanh', [X([7], { range: [-0.9, 0.9] })]);
 });
 
 describe('quantization and bitwise', () => {
@@ -211,6 +213,7 @@ describe('reductions, arg, softmax, TopK', () => {
   check('ReduceL1', 'ReduceL1', [X(shape)], { axes: [0] }, { opset: 13 });
   check('ReduceLogSumExp', 'ReduceLogSumExp', [X(shape, { range: [-20, 20] })], { axes: [1] }, { opset: 13 });
   check('ReduceSumSquare', 'ReduceSumSquare', [X(shape)], { axes: [1] }, { opset: 13 });
+  check('ReduceLogSum', 'ReduceLogSum', [X(shape, { range: [0.1, 2] })], { axes: [0, 2] }, { opset: 13 });
   check('ArgMax keepdims', 'ArgMax', [X(shape)], { axis: 1 });
   check('ArgMax ties, select_last_index', 'ArgMax', [X([4, 6], { range: [0, 3] , dtype: 'int32' })], { axis: 1, keepdims: 0, select_last_index: 1 });
   check('ArgMin ties (first)', 'ArgMin', [X([4, 6], { range: [0, 3], dtype: 'int32' })], { axis: 0 });

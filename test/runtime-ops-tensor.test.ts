@@ -100,6 +100,9 @@ describe('broadcasting copies and generators', () => {
   check('Range int64', 'Range', [scalar('start', 2), scalar('limit', 11), scalar('delta', 3)], {}, { opset: 11 });
   check('Range float negative delta', 'Range', [scalar('start', 1, 'float32'), scalar('limit', -2, 'float32'), scalar('delta', -0.3, 'float32')], {}, { opset: 11 });
   check('EyeLike k=1', 'EyeLike', [X([3, 4])], { k: 1 });
+  check('Constant value tensor', 'Constant', [], { value: { tensor: makeTensor('float32', [2, 2], Float32Array.of(1, -2, 3.5, 4)) } }, { opset: 13 });
+  check('Constant value_ints', 'Constant', [], { value_ints: [3, -1, 7] }, { opset: 13 });
+  check('Constant value_float', 'Constant', [], { value_float: { float: 0.1 } }, { opset: 13 });
 });
 
 describe('Resize and Upsample', () => {
