@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { compile } from '../compiler/compile.js';
 import { sidecarNameFor, writePlan } from '../compiler/plan/write-plan.js';
@@ -90,6 +90,7 @@ describe('cimc report --html (ResNet-18)', () => {
   const planFile = path.join(dir, 'resnet18.json');
   const htmlFile = path.join(dir, 'resnet18.html');
   let plan: Plan;
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   beforeAll(() => {
     const c = cimc(['-q', 'compile', resnet18, '-o', planFile]);
@@ -195,6 +196,7 @@ describe('cimc report --html (ResNet-18)', () => {
 
 describe('HTML report of a large model (MobileNetV2, ~30k arrays)', () => {
   const dir = tempDir('cimc-html-');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   function build(name: string, options: Record<string, unknown>): { file: string; plan: Plan; ms: number } {
     const planFile = path.join(dir, `${name}.json`);
@@ -262,6 +264,7 @@ describe('HTML report of a large model (MobileNetV2, ~30k arrays)', () => {
 describe('plan strings are escaped', () => {
   it('a node name with <script> is shown as text and never runs', async () => {
     const dir = tempDir('cimc-html-');
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const planFile = path.join(dir, 'mnist.json');
     writePlan(compile({ model: mnist, target: 'seed-4b', options: { sidecarUri: sidecarNameFor(planFile) } }).built, planFile);
     const json = JSON.parse(fs.readFileSync(planFile, 'utf8')) as Plan;
@@ -300,6 +303,7 @@ describe('plan strings are escaped', () => {
 describe('crossbar layout', () => {
   it('summarises a layer by block kinds above maxArrays', () => {
     const dir = tempDir('cimc-html-');
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const planFile = path.join(dir, 'mnist.json');
     writePlan(compile({ model: mnist, target: 'seed-4b', options: { sidecarUri: sidecarNameFor(planFile) } }).built, planFile);
     const loaded = loadPlan(planFile);
