@@ -75,5 +75,7 @@ function isEntryPoint(): boolean {
   }
 }
 if (isEntryPoint()) {
+  // A closed pipe (`cimc report … | head`) ends the output quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

@@ -7,6 +7,7 @@
 import { CimcError } from '../compiler/diagnostics.js';
 import type { CimLayerBits, LayerGeometry, RowTile } from './plan-types.js';
 import { clamp, roundHalfEven } from './rounding.js';
+import { matmulInto } from './ops/gemm.js';
 
 /** Everything the kernel needs, whether it came from a plan or from the compiler's IR. */
 export interface CimLayerData {
@@ -37,6 +38,8 @@ interface PreparedTile {
   cols: Int32Array;
   /** Cells as float64 [rowCount × cols.length], row-major. */
   u: Float64Array;
+  /** The same cells as float32 (the fast path, exact while every MAC stays below 2^24). */
+  u32: Float32Array;
   /** Local output channel per tile column. */
   outLocal: Int32Array;
 }
@@ -44,7 +47,8 @@ interface PreparedTile {
 export interface PreparedCimLayer {
   data: CimLayerData;
   tiles: PreparedTile[];
-  /** Variation-perturbed cells replace `u` when set. */
+  /** Largest possible MAC: below 2^24 the float32 GEMM is exact. */
+  macBound: number;
 }
 
 export interface CimForwardOptions {
@@ -60,8 +64,63 @@ function fail(layer: string, message: string): never {
   throw new CimcError('CIM4002', `${message}`, { node: layer });
 }
 
+/** Largest tensor (elements) a layer may read or write; what the compiler allows too. */
+const maxLayerElements = 2 ** 31 - 1;
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+const positiveInts = (v: readonly number[]): boolean => v.every((d) => Number.isSafeInteger(d) && d >= 1);
+
+/**
+ * The geometry must describe the tensors the kernel allocates and indexes: shapes of at most
+ * maxLayerElements, agreeing with the channel counts, the kernel window and K; bit widths
+ * agreeing with the slice and cycle counts (a tampered plan must not allocate or loop without end).
+ */
+function checkGeometry(data: CimLayerData): void {
+  const g = data.geometry;
+  const bad = (message: string): never => fail(data.name, `geometry: ${message}`);
+  for (const [what, shape] of [['inputShape', g.inputShape], ['outputShape', g.outputShape]] as const) {
+    if (!Array.isArray(shape) || !positiveInts(shape) || product(shape) > maxLayerElements) {
+      bad(`${what} [${String(shape)}] is not a shape of positive dims with at most ${maxLayerElements} elements`);
+    }
+  }
+  if (g.kind === 'conv') {
+    const rank = g.spatialDims + 2;
+    if (g.inputShape.length !== rank || g.outputShape.length !== rank) bad(`a ${g.spatialDims}-d conv needs rank-${rank} input and output shapes`);
+    if (!positiveInts([g.inChannels, g.outChannels, g.groups, ...g.kernel, ...g.strides, ...g.dilations]) || !g.pads.every((p) => Number.isSafeInteger(p) && p >= 0)) {
+      bad('channels, groups, kernel, strides and dilations must be positive integers, pads non-negative integers');
+    }
+    if (g.inputShape[1] !== g.inChannels || g.outputShape[1] !== g.outChannels || g.inputShape[0] !== g.outputShape[0]) {
+      bad(`shapes [${g.inputShape.join(',')}] → [${g.outputShape.join(',')}] disagree with ${g.inChannels} → ${g.outChannels} channels`);
+    }
+    if (g.inChannels % g.groups !== 0 || g.rowsPerGroup !== (g.inChannels / g.groups) * g.kernel[0] * g.kernel[1]) {
+      bad(`rowsPerGroup ${g.rowsPerGroup} differs from (inChannels / groups) · kernel area`);
+    }
+    // Spatial axes: [h, w] for 2-d; 1-d convs are stored with kernel [1, kw] and only a w axis.
+    const axes = g.spatialDims === 2 ? [0, 1] : [1];
+    axes.forEach((a, i) => {
+      const span = (g.kernel[a] - 1) * g.dilations[a] + 1;
+      const expected = Math.floor((g.inputShape[2 + i] + g.pads[a] + g.pads[a + 2] - span) / g.strides[a]) + 1;
+      if (g.outputShape[2 + i] !== expected) bad(`output size ${g.outputShape[2 + i]} on spatial axis ${i} should be ${expected}`);
+    });
+  } else {
+    const inner = g.transposeInput ? g.inputShape[0] : g.inputShape[g.inputShape.length - 1];
+    const pixels = g.transposeInput ? g.inputShape[1] : product(g.inputShape.slice(0, -1));
+    if ((g.transposeInput && g.inputShape.length !== 2) || inner !== g.inFeatures || g.rowsPerGroup !== g.inFeatures || g.groups !== 1) {
+      bad(`input shape [${g.inputShape.join(',')}] disagrees with ${g.inFeatures} input features`);
+    }
+    if (g.outputShape[g.outputShape.length - 1] !== g.outFeatures || product(g.outputShape) !== pixels * g.outFeatures) {
+      bad(`output shape [${g.outputShape.join(',')}] disagrees with ${pixels} rows of ${g.outFeatures} output features`);
+    }
+  }
+  const b = data.bits;
+  if (!positiveInts([b.weight, b.activation, b.dac, b.cell, b.slices, b.cycles]) || b.weight > 16 || b.activation > 16 || b.cycles !== Math.ceil(b.activation / b.dac) || b.slices !== Math.ceil(b.weight / b.cell)) {
+    fail(data.name, `bits ${JSON.stringify(b)} are inconsistent (cycles = ⌈activation / dac⌉, slices = ⌈weight / cell⌉, at most 16 bits)`);
+  }
+}
+
 /** Checks the layer's arrays are consistent and groups columns by row tile. */
 export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Array) => void): PreparedCimLayer {
+  checkGeometry(data);
   const nCols = data.columns.rowTile.length;
   const ng = data.channelsPerGroup;
   const g = data.geometry;
@@ -93,7 +152,7 @@ export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Arr
   if (total !== data.cells.length) fail(data.name, `cells has ${data.cells.length} entries, the columns need ${total}`);
   // Bound: M must stay exact in float64 (and, for the ORT engine, in float32: checked there).
   const xMax = 2 ** data.bits.dac - 1;
-  const maxRows = Math.max(...data.rowTiles.map((t) => t.rowCount));
+  const maxRows = data.rowTiles.reduce((m, t) => Math.max(m, t.rowCount), 0);
   if (maxRows * xMax * cellMax >= 2 ** 53) fail(data.name, 'MAC range exceeds exact float64 integers');
 
   const tiles: PreparedTile[] = data.rowTiles.map((tile, tileIndex) => {
@@ -111,9 +170,11 @@ export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Arr
       }
     }
     if (perturb) perturb(u);
-    return { tile, tileIndex, cols, u, outLocal };
+    return { tile, tileIndex, cols, u, u32: Float32Array.from(u), outLocal };
   });
-  return { data, tiles };
+  let cellPeak = 0;
+  for (const t of tiles) for (let i = 0; i < t.u.length; i++) cellPeak = Math.max(cellPeak, Math.abs(t.u[i]));
+  return { data, tiles, macBound: maxRows * xMax * cellPeak };
 }
 
 interface Im2col {
@@ -184,6 +245,9 @@ function activationScale(d: CimLayerData, x: Float32Array, from: number, to: num
 export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwardOptions = {}): Float32Array {
   const d = p.data;
   const g = d.geometry;
+  if (x.length !== product(g.inputShape)) {
+    throw new CimcError('CIM4005', `input has ${x.length} elements, the layer's input shape [${g.inputShape.join(',')}] needs ${product(g.inputShape)}`, { node: d.name });
+  }
   if (opts.float) return runFloat(d, x);
   const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
   const perSample = x.length / samples;
@@ -208,23 +272,31 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
       const rows = t.tile.rowCount;
       const nc = t.cols.length;
       const patch = new Float64Array(pixels * rows);
-      cols.patch(t.tile, patch, g.kind === 'conv' ? 0 : 0);
-      if (g.kind === 'conv' && s > 0) { /* patch() reads sample 0 of xin, which is this sample's copy */ }
-      const piece = new Float64Array(pixels * rows);
+      cols.patch(t.tile, patch, 0); // xin holds only this sample
+      // Float32 GEMM is exact for integer MACs below 2^24; perturbed (variation) cells are
+      // analog values anyway. Above the bound, exact float64 loops.
+      const fast = p.macBound < 2 ** 24 || !Number.isInteger(p.macBound);
+      const piece = fast ? new Float32Array(pixels * rows) : new Float64Array(pixels * rows);
+      const macs32 = fast ? new Float32Array(pixels * nc) : undefined;
       const macs = new Float64Array(pixels * nc);
       for (let k = 0; k < bits.cycles; k++) {
         const div = 2 ** (bits.dac * k);
         for (let i = 0; i < piece.length; i++) piece[i] = Math.floor(patch[i] / div) & dacMask;
-        macs.fill(0);
-        // macs[p, j] = Σ_r piece[p, r] · u[r, j]
-        for (let px = 0; px < pixels; px++) {
-          const mo = px * nc;
-          const po = px * rows;
-          for (let r = 0; r < rows; r++) {
-            const xv = piece[po + r];
-            if (xv === 0) continue;
-            const uo = r * nc;
-            for (let j = 0; j < nc; j++) macs[mo + j] += xv * t.u[uo + j];
+        if (macs32) {
+          // macs[p, j] = Σ_r piece[p, r] · u[r, j]
+          matmulInto(macs32, 0, piece as Float32Array, 0, t.u32, 0, pixels, rows, nc);
+          for (let i = 0; i < macs.length; i++) macs[i] = macs32[i];
+        } else {
+          macs.fill(0);
+          for (let px = 0; px < pixels; px++) {
+            const mo = px * nc;
+            const po = px * rows;
+            for (let r = 0; r < rows; r++) {
+              const xv = piece[po + r];
+              if (xv === 0) continue;
+              const uo = r * nc;
+              for (let j = 0; j < nc; j++) macs[mo + j] += xv * t.u[uo + j];
+            }
           }
         }
         opts.observeMacs?.(t.tileIndex, k, macs, pixels, t.cols);
@@ -286,19 +358,16 @@ function runFloat(d: CimLayerData, x: Float32Array): Float32Array {
     const cols = g.kind === 'conv' ? convIm2col(g, xin, 0) : matmulIm2col(g, xin);
     const pixels = cols.pixels;
     const acc = new Float64Array(pixels * outChannels);
+    const patch = new Float64Array(pixels * k);
+    const patch32 = new Float32Array(pixels * k);
+    const prod = new Float32Array(pixels * ng);
     for (let grp = 0; grp < g.groups; grp++) {
-      const tile: RowTile = { group: grp, rowStart: 0, rowCount: k };
-      const patch = new Float64Array(pixels * k);
-      cols.patch(tile, patch, 0);
-      const wbase = grp * k * ng;
+      cols.patch({ group: grp, rowStart: 0, rowCount: k }, patch, 0);
+      patch32.set(patch);
+      matmulInto(prod, 0, patch32, 0, d.weightMatrix, grp * k * ng, pixels, k, ng);
       for (let px = 0; px < pixels; px++) {
-        for (let r = 0; r < k; r++) {
-          const xv = patch[px * k + r];
-          if (xv === 0) continue;
-          const wo = wbase + r * ng;
-          const ao = px * outChannels + grp * ng;
-          for (let j = 0; j < ng; j++) acc[ao + j] += xv * d.weightMatrix[wo + j];
-        }
+        const ao = px * outChannels + grp * ng;
+        for (let j = 0; j < ng; j++) acc[ao + j] = prod[px * ng + j];
       }
     }
     writeOutput(d, acc, out, s, pixels, outChannels);

@@ -49,7 +49,7 @@ export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, op
         const got = toFloat32(v);
         let s = 0;
         let e = 0;
-        for (let k = 0; k < ref.length; k++) { s += ref[k] * ref[k]; e += (ref[k] - got[k]) ** 2; }
+        for (let k = 0; k < ref.length; k++) { const r = ref[k]; const d = r - got[k]; s += r * r; e += d * d; }
         signal.set(name, signal.get(name)! + s);
         noise.set(name, noise.get(name)! + e);
       },

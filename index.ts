@@ -1,0 +1,25 @@
+/** cimc's library API: everything the CLI does, callable from TypeScript. */
+export { compile, type CompileRequest, type CompileResult } from './compiler/compile.js';
+export { createCompiler, type Compiler, type CreateCompilerOptions } from './compiler/registry.js';
+export { definePass, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions } from './compiler/pass.js';
+export type { CompilerPlugin, PassInsertion } from './compiler/plugin.js';
+export { Graph, type Node, type Attr, type ValueType, type Dim, type NodeAnnotations, type GraphAnnotations } from './compiler/ir.js';
+export { printGraph } from './compiler/ir-printer.js';
+export { importOnnxFile, importOnnxBytes } from './compiler/onnx-import.js';
+export { exportOnnxBytes, exportOnnxFile } from './compiler/onnx-export.js';
+export { runModel, type RunModelOptions, type RunModelResult } from './compiler/session.js';
+export { inspectGraph, type InspectReport } from './compiler/inspect.js';
+export { defaultPipeline, inspectPipeline } from './compiler/pipeline.js';
+export { CimcError, formatDiagnostic, type Diagnostic, type DiagnosticCode } from './compiler/diagnostics.js';
+export { writePlan, serializePlan, sidecarNameFor } from './compiler/plan/write-plan.js';
+export { planReport, formatReportText, formatReportMarkdown, formatReportCsv, type ReportJson } from './compiler/plan/report-format.js';
+export type { BuiltPlan } from './compiler/plan/build-plan.js';
+export { builtinTargets, loadTargetFile, validateTarget, resolveTarget } from './targets/loader.js';
+export type { TargetSpec, AdcBits } from './targets/target.js';
+export { loadPlan, openPlan, type LoadedPlan } from './runtime/plan-reader.js';
+export type * from './runtime/plan-types.js';
+export { executableFromPlan, execute, executeBatch, type Executable, type ExecuteOptions } from './runtime/executor.js';
+export { evaluate, type EvalResult } from './runtime/evaluate.js';
+export { readNpy, parseNpy, encodeNpy } from './runtime/npy.js';
+export { parseVariation, type VariationSpec } from './runtime/variation.js';
+export { makeTensor, type RtTensor } from './runtime/tensor.js';
