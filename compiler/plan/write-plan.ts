@@ -14,8 +14,15 @@ export function serializePlan(built: BuiltPlan): string {
   return JSON.stringify(built.plan, null, 1) + '\n';
 }
 
+/**
+ * Writes PLAN.json and its sidecar PLAN.bin next to it (the sidecar name always follows the
+ * plan's file name, so two plans in one folder never share a sidecar).
+ */
 export function writePlan(built: BuiltPlan, planFile: string): void {
   const dir = path.dirname(path.resolve(planFile));
+  if (built.plan.buffers.length) {
+    built = { ...built, plan: { ...built.plan, buffers: [{ ...built.plan.buffers[0], uri: sidecarNameFor(planFile) }] } };
+  }
   const text = serializePlan(built);
   const stamp = `${process.pid}.${Date.now()}`;
   const writes: { tmp: string; final: string; data: string | Uint8Array }[] = [];
