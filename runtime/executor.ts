@@ -1,5 +1,5 @@
 /** Executes a plan: digital steps in float32, CIM layers with the exact kernel (design §4). */
-import { CimcError } from '../compiler/diagnostics.js';
+import { CimcError, isCimcError } from '../compiler/diagnostics.js';
 import { prepareCimLayer, runCimLayer, type CimForwardOptions, type CimLayerData, type PreparedCimLayer } from './cim-layer.js';
 import { digitalKernels } from './ops/index.js';
 import type { DigitalKernel, RtAttr } from './ops/types.js';
@@ -27,26 +27,17 @@ export interface ExecuteOptions extends Pick<CimForwardOptions, 'float'> {
   cimOptions?(layer: string): CimForwardOptions | undefined;
 }
 
-const asInt32 = (a: PlanTypedArray, what: string): Int32Array => {
-  if (!(a instanceof Int32Array)) throw new CimcError('CIM4002', `${what} must be int32`);
+type ArrayKind<T> = { new (length: number): T; name: string };
+
+/** The decoded tensor, checked to be of the array kind a field must have. */
+function expectKind<T extends PlanTypedArray>(a: PlanTypedArray, kind: ArrayKind<T>, what: string): T {
+  if (!(a instanceof kind)) throw new CimcError('CIM4002', `${what} must be ${kind.name.replace('Array', '').toLowerCase()}`);
   return a;
-};
-const asFloat64 = (a: PlanTypedArray, what: string): Float64Array => {
-  if (!(a instanceof Float64Array)) throw new CimcError('CIM4002', `${what} must be float64`);
-  return a;
-};
-const asFloat32 = (a: PlanTypedArray, what: string): Float32Array => {
-  if (!(a instanceof Float32Array)) throw new CimcError('CIM4002', `${what} must be float32`);
-  return a;
-};
-const asUint8 = (a: PlanTypedArray, what: string): Uint8Array => {
-  if (!(a instanceof Uint8Array)) throw new CimcError('CIM4002', `${what} must be uint8`);
-  return a;
-};
+}
 
 export function cimLayerDataFromPlan(loaded: LoadedPlan, l: CimLayer, index: number): CimLayerData {
   const at = `/layers/${index}`;
-  const t = (ref: TensorRef, what: string): PlanTypedArray => loaded.tensor(ref, `${at}/${what}`);
+  const t = <T extends PlanTypedArray>(ref: TensorRef, what: string, kind: ArrayKind<T>): T => expectKind(loaded.tensor(ref, `${at}/${what}`), kind, `${at}/${what}`);
   const ng = l.geometry.kind === 'conv' ? l.geometry.outChannels / l.geometry.groups : l.geometry.outFeatures;
   return {
     name: l.name,
@@ -57,18 +48,18 @@ export function cimLayerDataFromPlan(loaded: LoadedPlan, l: CimLayer, index: num
     activation: l.activation,
     weightOffset: l.weights.weightOffset,
     columns: {
-      rowTile: asInt32(t(l.columns.rowTile, 'columns/rowTile'), `${at}/columns/rowTile`),
-      outChannel: asInt32(t(l.columns.outChannel, 'columns/outChannel'), `${at}/columns/outChannel`),
-      slice: asInt32(t(l.columns.slice, 'columns/slice'), `${at}/columns/slice`),
-      polarity: asInt32(t(l.columns.polarity, 'columns/polarity'), `${at}/columns/polarity`),
+      rowTile: t(l.columns.rowTile, 'columns/rowTile', Int32Array),
+      outChannel: t(l.columns.outChannel, 'columns/outChannel', Int32Array),
+      slice: t(l.columns.slice, 'columns/slice', Int32Array),
+      polarity: t(l.columns.polarity, 'columns/polarity', Int32Array),
     },
-    cells: asUint8(t(l.cells, 'cells'), `${at}/cells`),
-    adcStep: asFloat64(t(l.adcStep, 'adcStep'), `${at}/adcStep`),
-    dequantFactor: asFloat64(t(l.dequantFactor, 'dequantFactor'), `${at}/dequantFactor`),
-    weightScale: asFloat64(t(l.weightScale, 'weightScale'), `${at}/weightScale`),
-    weightSum: asInt32(t(l.weightSum, 'weightSum'), `${at}/weightSum`),
-    bias: l.bias ? asFloat32(t(l.bias, 'bias'), `${at}/bias`) : undefined,
-    weightMatrix: asFloat32(t(l.weightMatrix, 'weightMatrix'), `${at}/weightMatrix`),
+    cells: t(l.cells, 'cells', Uint8Array),
+    adcStep: t(l.adcStep, 'adcStep', Float64Array),
+    dequantFactor: t(l.dequantFactor, 'dequantFactor', Float64Array),
+    weightScale: t(l.weightScale, 'weightScale', Float64Array),
+    weightSum: t(l.weightSum, 'weightSum', Int32Array),
+    bias: l.bias ? t(l.bias, 'bias', Float32Array) : undefined,
+    weightMatrix: t(l.weightMatrix, 'weightMatrix', Float32Array),
   };
 }
 
@@ -89,7 +80,13 @@ export function executableFromPlan(loaded: LoadedPlan, options: LoadOptions = {}
       if (!l) throw new CimcError('CIM4002', `step ${s.name} names layer ${s.layer}, the plan has ${plan.layers.length}`, { file: loaded.file, field: `/schedule/${i}/layer` });
       const data = cimLayerDataFromPlan(loaded, l, s.layer);
       const perturb = options.variation && options.variation.sigma > 0 ? cellPerturbation(options.variation, s.layer, l.bits.cell) : undefined;
-      return { kind: 'cim', name: s.name, opType: s.opType, input: s.inputs[0], output: s.outputs[0], layer: prepareCimLayer(data, perturb), outputShape: l.geometry.outputShape };
+      let layer: PreparedCimLayer;
+      try {
+        layer = prepareCimLayer(data, perturb);
+      } catch (e) {
+        throw isCimcError(e) ? e.inFile(loaded.file) : e;
+      }
+      return { kind: 'cim', name: s.name, opType: s.opType, input: s.inputs[0], output: s.outputs[0], layer, outputShape: l.geometry.outputShape };
     }
     const kernel = digitalKernels[s.opType];
     if (!kernel || (s.domain && s.domain !== 'ai.onnx')) {
@@ -101,7 +98,25 @@ export function executableFromPlan(loaded: LoadedPlan, options: LoadOptions = {}
     }
     return { kind: 'digital', name: s.name, opType: s.opType, inputs: s.inputs, outputs: s.outputs, attrs, kernel };
   });
+  checkScheduleDataflow(loaded);
   return { opset: plan.model.opset, inputs: plan.inputs, outputs: plan.outputs, constants, steps };
+}
+
+/** Every step reads values that exist by then (inputs, constants, earlier outputs); every plan output is produced. */
+function checkScheduleDataflow(loaded: LoadedPlan): void {
+  const { plan, file } = loaded;
+  const available = new Set<string>([...plan.inputs.map((v) => v.name), ...Object.keys(plan.constants)]);
+  plan.schedule.forEach((s, i) => {
+    s.inputs.forEach((name, k) => {
+      if (name && !available.has(name)) {
+        throw new CimcError('CIM4002', `step ${s.name} reads '${name}', which no input, constant or earlier step provides`, { file, field: `/schedule/${i}/inputs/${k}` });
+      }
+    });
+    for (const name of s.outputs) if (name) available.add(name);
+  });
+  plan.outputs.forEach((o, k) => {
+    if (!available.has(o.name)) throw new CimcError('CIM4002', `output '${o.name}' is produced by no step`, { file, field: `/outputs/${k}` });
+  });
 }
 
 function lastUses(exe: Executable): Map<string, number> {
@@ -175,7 +190,13 @@ export function executeBatch(exe: Executable, batch: RtTensor, options: ExecuteO
   for (let i = 0; i < n; i++) {
     const sample = makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size));
     const r = execute(exe, { [input.name]: sample }, options);
-    exe.outputs.forEach((o, k) => outs[k].push(toFloat32(r[o.name])));
+    exe.outputs.forEach((o, k) => {
+      const y = r[o.name];
+      if (y.shape.length !== o.shape.length || y.shape.some((d, j) => d !== o.shape[j])) {
+        throw new CimcError('CIM4005', `output '${o.name}' came out [${y.shape.join(',')}], the plan declares [${o.shape.join(',')}]`, { field: `/outputs/${k}` });
+      }
+      outs[k].push(toFloat32(y));
+    });
     options.onSample?.(i + 1, n);
   }
   return exe.outputs.map((o, k) => {

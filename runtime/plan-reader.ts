@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CimcError } from '../compiler/diagnostics.js';
 import { describeSchemaError, schemaValidator } from '../compiler/json-schema.js';
+import { readJsonFile } from '../compiler/json-file.js';
 import type { Plan, PlanDType, TensorRef } from './plan-types.js';
 
 export type PlanTypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
@@ -43,19 +44,7 @@ function view(dtype: PlanDType, bytes: Uint8Array): PlanTypedArray {
 
 /** Loads and verifies a plan: schema, buffer hash and size, every tensor's hash and length. */
 export function loadPlan(file: string): LoadedPlan {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CimcError('CIM4001', `cannot read plan: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CimcError('CIM4001', `not valid JSON (${(e as Error).message})`, { file });
-  }
-  return openPlan(json, file);
+  return openPlan(readJsonFile(file, 'CIM4001', 'plan'), file);
 }
 
 export function openPlan(json: unknown, file: string, sidecarBytes?: Uint8Array): LoadedPlan {

@@ -1,5 +1,6 @@
 /** Cell variation for robustness studies (design §4): applied at load time, seeded, never stored. */
 import { CimcError } from '../compiler/diagnostics.js';
+import { normalSource } from './random.js';
 
 export interface VariationSpec {
   kind: 'lognormal' | 'gaussian';
@@ -11,26 +12,6 @@ export function parseVariation(spec: string, seed = 0): VariationSpec {
   const m = /^(lognormal|gaussian):([0-9]*\.?[0-9]+)$/.exec(spec);
   if (!m) throw new CimcError('CIM5001', `bad --variation '${spec}': expected lognormal:SIGMA or gaussian:SIGMA`, { field: '--variation' });
   return { kind: m[1] as VariationSpec['kind'], sigma: Number(m[2]), seed };
-}
-
-/** mulberry32 uniform [0, 1). */
-export function uniformSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function normalSource(seed: number): () => number {
-  const u = uniformSource(seed);
-  return () => {
-    const a = u() || 1e-12;
-    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * u());
-  };
 }
 
 /** A perturbation for one layer's cells: u·exp(N(0,σ²)) or u + N(0,σ²)·(2^c − 1). */

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CimcError } from '../compiler/diagnostics.js';
+import { readJsonFile } from '../compiler/json-file.js';
 import { describeSchemaError, schemaValidator } from '../compiler/json-schema.js';
 import { packagePath } from '../compiler/package-root.js';
 import type { TargetSpec } from './target.js';
@@ -24,19 +25,7 @@ export function validateTarget(json: unknown, file?: string): TargetSpec {
 }
 
 export function loadTargetFile(file: string): TargetSpec {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CimcError('CIM3001', `cannot read target file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CimcError('CIM3001', `not valid JSON (${(e as Error).message})`, { file });
-  }
-  return validateTarget(json, file);
+  return validateTarget(readJsonFile(file, 'CIM3001', 'target file'), file);
 }
 
 let builtins: TargetSpec[] | undefined;

@@ -1,5 +1,5 @@
 /** What the CIM passes attach to IR nodes (via declaration merging on NodeAnnotations). */
-import type { CimLayerBits, Granularity, LayerGeometry, PhysicalArray, RowTile } from '../../runtime/plan-types.js';
+import type { CimLayer, CimLayerBits, Granularity, LayerGeometry, PhysicalArray, RowTile } from '../../runtime/plan-types.js';
 
 export interface CimSelection {
   /** The node runs on crossbars. */
@@ -62,13 +62,7 @@ export interface CimQuantization {
   weightScaleCount: number;
   adcStepCount: number;
   scaleFactors: number;
-  activation: {
-    signed: boolean;
-    scale: number | null;
-    inputOffset: number;
-    qmin: number;
-    qmax: number;
-  };
+  activation: CimLayer['activation'];
   /** Expected fraction of clipped ADC conversions (calibrated plans). */
   clipRate?: number;
 }

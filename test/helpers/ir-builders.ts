@@ -1,17 +1,9 @@
 /** Small IR graphs for mapping tests: one Conv/Gemm/MatMul with seeded random weights and shapes set. */
 import { Graph, type Attr, type Node, type ValueType } from '../../compiler/ir.js';
 import { makeTensor, type Tensor } from '../../compiler/tensor.js';
+import { uniformSource } from '../../runtime/random.js';
 
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = uniformSource;
 
 export function randomTensor(shape: number[], seed: number, scale = 1): Tensor {
   const rnd = seededRandom(seed);

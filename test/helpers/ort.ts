@@ -5,6 +5,7 @@
  *   expect(maxRelError(ref.y.data, out.y.data)).toBeLessThan(1e-4);
  */
 import * as ort from 'onnxruntime-node';
+import { uniformSource } from '../../runtime/random.js';
 
 /** Element arrays a feed or fetch can hold. */
 export type OrtData =
@@ -59,17 +60,8 @@ export async function runOrt(model: Uint8Array | string, feeds: Record<string, O
   }
 }
 
-/** mulberry32: a small seeded PRNG giving floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG giving floats in [0, 1) (the runtime's own). */
+export const mulberry32 = uniformSource;
 
 /** Seeded float32 values, uniform in [lo, hi) (default [-1, 1)). */
 export function randomFloats(length: number, seed: number, lo = -1, hi = 1): Float32Array {
