@@ -17,7 +17,17 @@ function argmax(a: Float32Array, from: number, to: number): number {
   return best - from;
 }
 
-export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, options: { limit?: number; onSample?(i: number, n: number): void } = {}): EvalResult {
+export interface EvaluateOptions {
+  /** Evaluate only the first `limit` samples. */
+  limit?: number;
+  /** Also run the float path (float accuracy, agreement, SQNR); default true. */
+  compareFloat?: boolean;
+  onSample?(i: number, n: number): void;
+}
+
+/** Without compareFloat, floatAccuracy and agreement are NaN and layers is empty. */
+export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, options: EvaluateOptions = {}): EvalResult {
+  const compareFloat = options.compareFloat ?? true;
   if (exe.inputs.length !== 1) throw new CimcError('CIM4004', `the plan has ${exe.inputs.length} inputs; eval needs exactly one`);
   const input = exe.inputs[0];
   const per = input.shape.slice(1);
@@ -41,7 +51,7 @@ export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, op
   for (let i = 0; i < n; i++) {
     const sample = makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size));
     const floatValues = new Map<string, Float32Array>();
-    const fout = execute(exe, { [input.name]: sample }, { float: true, observe: (name, v) => { if (signal.has(name)) floatValues.set(name, toFloat32(v)); } });
+    const fout = compareFloat ? execute(exe, { [input.name]: sample }, { float: true, observe: (name, v) => { if (signal.has(name)) floatValues.set(name, toFloat32(v)); } }) : undefined;
     const cout = execute(exe, { [input.name]: sample }, {
       observe: (name, v) => {
         const ref = floatValues.get(name);
@@ -54,10 +64,9 @@ export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, op
         noise.set(name, noise.get(name)! + e);
       },
     });
-    const fo = toFloat32(fout[outName]);
     const co = toFloat32(cout[outName]);
-    const pf = argmax(fo, 0, fo.length);
     const pc = argmax(co, 0, co.length);
+    const pf = fout ? argmax(toFloat32(fout[outName]), 0, co.length) : -1;
     if (pc === y[i]) correct++;
     if (pf === y[i]) floatCorrect++;
     if (pc === pf) agree++;
@@ -66,9 +75,10 @@ export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, op
   const names = new Map(exe.steps.flatMap((s) => (s.kind === 'cim' ? [[s.output, s.name] as const] : [])));
   return {
     accuracy: correct / n,
-    floatAccuracy: floatCorrect / n,
-    agreement: agree / n,
+    floatAccuracy: compareFloat ? floatCorrect / n : NaN,
+    agreement: compareFloat ? agree / n : NaN,
     samples: n,
-    layers: cimLayers.map((l) => ({ name: names.get(l)!, sqnrDb: noise.get(l)! === 0 ? Infinity : 10 * Math.log10(signal.get(l)! / noise.get(l)!) })),
+    layers: !compareFloat ? [] : cimLayers.map((l) => ({ name: names.get(l)!, sqnrDb: noise.get(l)! === 0 ? Infinity : 10 * Math.log10(signal.get(l)! / noise.get(l)!) })),
   };
+
 }

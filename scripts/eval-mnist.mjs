@@ -17,12 +17,12 @@ const testY = readNpy(path.join(root, 'examples/data/mnist-test-y.npy'));
 const limit = quick ? 200 : undefined;
 
 function plan(options) {
-  const { built } = compile({ model, target: 'seed-4b', options: { ...options, calibData: calib, calibSamples: 1000, sidecarUri: 'mem.bin' } });
+  const { built } = compile({ model, target: 'seed-4b', options: { ...options, calibData: calib, sidecarUri: 'mem.bin' } });
   return openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
 }
 
-function accuracy(loaded, variation) {
-  return evaluate(executableFromPlan(loaded, { variation }), testX, testY, { limit });
+function accuracy(loaded, variation, compareFloat = false) {
+  return evaluate(executableFromPlan(loaded, { variation }), testX, testY, { limit, compareFloat });
 }
 
 const pct = (x) => `${(100 * x).toFixed(1)}`;
@@ -36,8 +36,8 @@ let floatAccuracy;
 for (const [w, p] of granularities) {
   const row = { weight: w, psum: p };
   for (const adc of [3, 4]) {
-    const r = accuracy(plan({ weightGranularity: w, psumGranularity: p, adcBits: adc }));
-    floatAccuracy = r.floatAccuracy;
+    const r = accuracy(plan({ weightGranularity: w, psumGranularity: p, adcBits: adc }), undefined, floatAccuracy === undefined);
+    floatAccuracy ??= r.floatAccuracy;
     row[`adc${adc}`] = r.accuracy;
   }
   rows.push(row);
@@ -61,7 +61,7 @@ for (const [w, p] of [['layer', 'layer'], ['column', 'column']]) {
 }
 
 const samples = limit ?? testY.shape[0];
-const result = { model: 'examples/models/mnist-cnn.onnx', target: 'seed-4b (4-bit weights, 4-bit activations, 2-bit cells)', calibrationSamples: 1000, testSamples: samples, floatAccuracy, idealAdcAccuracy: ideal, granularity: rows, variation: { kind: 'lognormal', seeds, sigmas, rows: variation }, seconds: (Date.now() - started) / 1000 };
+const result = { model: 'examples/models/mnist-cnn.onnx', target: 'seed-4b (4-bit weights, 4-bit activations, 2-bit cells)', calibrationSamples: 256, testSamples: samples, floatAccuracy, idealAdcAccuracy: ideal, granularity: rows, variation: { kind: 'lognormal', seeds, sigmas, rows: variation }, seconds: (Date.now() - started) / 1000 };
 if (!quick) {
   fs.mkdirSync(path.join(root, 'examples/results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'examples/results/mnist-eval.json'), JSON.stringify(result, null, 2) + '\n');
