@@ -53,7 +53,10 @@ export function validateGraph(graph: Graph, file?: string): void {
     }
     for (const { graph: sub } of subgraphsOf(n)) validateGraph(sub, file);
   }
+  const outputs = new Set<string>();
   for (const o of graph.outputs) {
+    if (outputs.has(o)) throw new CimcError('CIM1005', `graph output '${o}' is listed twice`, { file, field: `/graph/output/${o}` });
+    outputs.add(o);
     if (!defined.has(o)) throw new CimcError('CIM1005', `graph output '${o}' is never produced`, { file, field: `/graph/output/${o}` });
   }
   const df = dataflowGraph(graph);

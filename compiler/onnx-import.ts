@@ -64,7 +64,9 @@ export function importOnnxBytes(bytes: Uint8Array, options: ImportOptions = {}):
   }
   const baseDir = options.baseDir ?? (file ? path.dirname(path.resolve(file)) : undefined);
   const scope: Scope = { file, baseDir };
-  return importGraph(model.graph, opset, opsetImports, scope, new Set());
+  const graph = importGraph(model.graph, opset, opsetImports, scope, new Set());
+  if (graph.outputs.length === 0) throw new CimcError('CIM1005', 'the graph declares no outputs', { file, field: '/graph/output' });
+  return graph;
 }
 
 function firstLine(e: unknown): string {
@@ -156,7 +158,9 @@ function valueTypeOf(vi: ValueInfoProto): ValueType | undefined {
     shape = (tt.shape.dim ?? []).map((d, i): Dim => {
       const which = (d as { value?: string }).value;
       if (d.dimParam) return d.dimParam;
-      if (which === 'dimValue' || longToNumber(d.dimValue) > 0) return longToNumber(d.dimValue);
+      const value = longToNumber(d.dimValue);
+      // A negative dim_value (some exporters write -1) says nothing: treat it as an unnamed dim.
+      if ((which === 'dimValue' || value > 0) && value >= 0) return value;
       return `?${vi.name ?? ''}:${i}`;
     });
   }

@@ -13,8 +13,9 @@ export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') bad('missing magic');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
+  if (start > bytes.length) bad('header length past end of file');
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (start + headerLen > bytes.length) bad('header past end of file');
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];

@@ -6,7 +6,7 @@
  * auto_pad SAME_UPPER/SAME_LOWER give ceil(in / stride); VALID means no padding.
  */
 import { attrInt, attrInts, attrString } from '../ir.js';
-import { dimsText, type ShapeRule, type ShapeRuleContext } from './types.js';
+import { dimsText, requireSameDType, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 export interface WindowAttrs {
   kernel: readonly number[];
@@ -64,6 +64,7 @@ function requireRank(ctx: ShapeRuleContext, i: number, min: number, what: string
 /** Conv: X [N, C, D…], W [M, C/group, k…] → [N, M, out…]. */
 const conv: ShapeRule = (ctx) => {
   const x = requireRank(ctx, 0, 3, 'X');
+  requireSameDType(ctx, [0, 1, 2], ['X', 'W', 'B']);
   const w = ctx.shape(1);
   if (w.length !== x.length) throw ctx.inconsistent(`weight ${dimsText(w)} and input ${dimsText(x)} differ in rank`);
   const group = attrInt(ctx.node, 'group', 1);
@@ -91,6 +92,7 @@ const conv: ShapeRule = (ctx) => {
  */
 const convTranspose: ShapeRule = (ctx) => {
   const x = requireRank(ctx, 0, 3, 'X');
+  requireSameDType(ctx, [0, 1, 2], ['X', 'W', 'B']);
   const w = ctx.shape(1);
   if (w.length !== x.length) throw ctx.inconsistent(`weight ${dimsText(w)} and input ${dimsText(x)} differ in rank`);
   const group = attrInt(ctx.node, 'group', 1);

@@ -7,7 +7,7 @@ import { CimcError } from '../diagnostics.js';
 import type { Graph, Node, ValueType } from '../ir.js';
 import { tensorToNumbers, type Tensor } from '../tensor.js';
 import { shapeRules } from './index.js';
-import { dimsText, maxKnownElements, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
+import { dimsText, maxKnownElements, maxValueElements, productOf, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 /** A declared type (value_info or graph output) that disagrees with the inferred one. */
 export interface DeclaredMismatch {
@@ -31,6 +31,9 @@ export function inferGraphShapes(graph: Graph, options: InferGraphOptions): Map<
   for (const name of graph.inputs) {
     const t = options.inputs.get(name);
     if (!t) throw new CimcError('CIM2003', `graph input '${name}' has no bound type`, { field: `/graph/input/${name}` });
+    if (productOf(t.shape) > maxValueElements) {
+      throw new CimcError('CIM2002', `graph input '${name}' of shape ${dimsText(t.shape)} has ${productOf(t.shape)} elements, more than the ${maxValueElements} cimc supports`, { field: `/graph/input/${name}` });
+    }
     scope.inferred.set(name, t);
   }
   inferNodes(scope, options);
@@ -79,6 +82,9 @@ function inferNodes(scope: Scope, options: InferGraphOptions): void {
       if (!result) throw new CimcError('CIM2001', `no shape rule for output ${k} ('${name}') of ${node.opType}`, where);
       if (result.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
         throw new CimcError('CIM2002', `inferred shape ${dimsText(result.shape)} of '${name}' is not a list of non-negative integers`, where);
+      }
+      if (productOf(result.shape) > maxValueElements) {
+        throw new CimcError('CIM2002', `'${name}' of shape ${dimsText(result.shape)} would have ${productOf(result.shape)} elements, more than the ${maxValueElements} cimc supports`, where);
       }
       scope.inferred.set(name, result);
       const declared = scope.graph.values.get(name);

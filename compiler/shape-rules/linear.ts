@@ -2,13 +2,14 @@
 import { attrInt, attrString } from '../ir.js';
 import type { DType } from '../tensor.js';
 import { broadcastShapes } from './elements.js';
-import { dimsText, type ShapeRule, type ShapeRuleContext } from './types.js';
+import { dimsText, requireSameDType, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 /** Gemm: op(A) [M, K] × op(B) [K, N] (+ C broadcast to [M, N]) → [M, N]. */
 const gemm: ShapeRule = (ctx) => {
   const a = ctx.shape(0);
   const b = ctx.shape(1);
   if (a.length !== 2 || b.length !== 2) throw ctx.inconsistent(`A ${dimsText(a)} and B ${dimsText(b)} must both be 2-d`);
+  requireSameDType(ctx, [0, 1, 2], ['A', 'B', 'C']);
   const [m, ka] = attrInt(ctx.node, 'transA', 0) ? [a[1], a[0]] : [a[0], a[1]];
   const [kb, n] = attrInt(ctx.node, 'transB', 0) ? [b[1], b[0]] : [b[0], b[1]];
   if (ka !== kb) throw ctx.inconsistent(`inner dims differ: A ${dimsText(a)} gives K=${ka}, B ${dimsText(b)} gives K=${kb}`);
@@ -94,7 +95,10 @@ const einsum: ShapeRule = (ctx) => {
 
 export const linearRules: Readonly<Record<string, ShapeRule>> = {
   Gemm: gemm,
-  MatMul: matmulLike((ctx) => ctx.dtype(0)),
+  MatMul: (ctx) => {
+    requireSameDType(ctx, [0, 1], ['A', 'B']);
+    return matmulLike((c) => c.dtype(0))(ctx);
+  },
   MatMulInteger: matmulLike(() => 'int32'),
   // QLinearMatMul(a, a_scale, a_zero, b, b_scale, b_zero, y_scale, y_zero)
   QLinearMatMul: matmulLike((ctx) => ctx.dtype(7), 0, 3),

@@ -21,6 +21,12 @@ export interface InferredValue {
 /** Tensors up to this many elements carry their elements through inference. */
 export const maxKnownElements = 4096;
 
+/**
+ * Largest value (elements) a model may have: the importer's limit for initializers, and the
+ * most a typed array can hold at run time. Larger shapes (a hostile dim of 2^40) are refused.
+ */
+export const maxValueElements = 2 ** 31 - 1;
+
 export interface ShapeRuleContext {
   readonly node: Node;
   /** Default-domain opset the node is read under. */
@@ -53,6 +59,16 @@ export function productOf(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) n *= d;
   return n;
+}
+
+/** CIM2002 unless inputs `indices` (those given) share input 0's element type. */
+export function requireSameDType(ctx: ShapeRuleContext, indices: readonly number[], names: readonly string[]): void {
+  const first = ctx.dtype(indices[0]);
+  indices.forEach((i, k) => {
+    if (k > 0 && ctx.has(i) && ctx.dtype(i) !== first) {
+      throw ctx.inconsistent(`${names[k]} is ${ctx.dtype(i)} but ${names[0]} is ${first}; ${ctx.node.opType} needs one element type for ${names.join(', ')}`);
+    }
+  });
 }
 
 /** Normalises a possibly negative axis into [0, rank); CIM2002 when out of range. */
