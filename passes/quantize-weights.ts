@@ -27,52 +27,63 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const weightScale = new Float64Array(tiles * ng);
   for (let i = 0; i < weightScale.length; i++) weightScale[i] = keyScales[wKeys[i]];
 
-  // Quantized weights q per matrix entry, with the scale of its (row tile, channel).
+  // Quantized weights q, stored transposed per group ([group][channel][row]) so that each
+  // column's rows are contiguous when the cells are cut below.
   const k = m.geometry.rowsPerGroup;
-  const q = new Int32Array(m.matrix.length);
+  const qT = new Int32Array(m.matrix.length);
   const weightSum = new Int32Array(tiles * ng);
   for (let t = 0; t < tiles; t++) {
     const tile = m.rowTiles[t];
     const base = tile.group * k * ng;
-    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
-      for (let ol = 0; ol < ng; ol++) {
-        const idx = base + r * ng + ol;
-        const v = quantizeWeight(m.matrix[idx], weightScale[t * ng + ol], range);
-        q[idx] = v;
-        weightSum[t * ng + ol] += v;
+    for (let ol = 0; ol < ng; ol++) {
+      const scale = weightScale[t * ng + ol];
+      const out = base + ol * k;
+      let sum = 0;
+      for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
+        const v = quantizeWeight(m.matrix[base + r * ng + ol], scale, range);
+        qT[out + r] = v;
+        sum += v;
       }
+      weightSum[t * ng + ol] = sum;
     }
   }
 
   // Cells, column after column.
   const cols = m.columns.array.length;
   const cellOffset = new Int32Array(cols);
-  const rowCounts = new Int32Array(cols);
   let total = 0;
   for (let c = 0; c < cols; c++) {
     cellOffset[c] = total;
-    rowCounts[c] = m.rowTiles[m.columns.rowTile[c]].rowCount;
-    total += rowCounts[c];
+    total += m.rowTiles[m.columns.rowTile[c]].rowCount;
   }
   const cells = new Uint8Array(total);
+  const sumU = new Float64Array(cols);
+  const sumU2 = new Float64Array(cols);
   const cellMask = 2 ** bits.cell - 1;
   for (let c = 0; c < cols; c++) {
     const tile = m.rowTiles[m.columns.rowTile[c]];
     const ol = m.columns.outChannel[c] - tile.group * ng;
-    const shift = 2 ** (bits.cell * (bits.slices - 1 - m.columns.slice[c]));
-    const positive = m.columns.polarity[c] > 0;
-    const base = tile.group * k * ng;
+    const shift = bits.cell * (bits.slices - 1 - m.columns.slice[c]);
+    const polarity = m.encoding === 'offset' ? 0 : m.columns.polarity[c];
+    const src = tile.group * k * ng + ol * k + tile.rowStart;
     let o = cellOffset[c];
-    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
-      const qv = q[base + r * ng + ol];
-      const stored = m.encoding === 'offset' ? qv + range.weightOffset : positive ? Math.max(qv, 0) : Math.max(-qv, 0);
-      cells[o++] = Math.floor(stored / shift) & cellMask;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < tile.rowCount; i++) {
+      const qv = qT[src + i];
+      const stored = polarity === 0 ? qv + range.weightOffset : polarity > 0 ? (qv > 0 ? qv : 0) : (qv < 0 ? -qv : 0);
+      const u = (stored >> shift) & cellMask;
+      cells[o++] = u;
+      s1 += u;
+      s2 += u * u;
     }
+    sumU[c] = s1;
+    sumU2[c] = s2;
   }
 
   const aKeys = adcKeys(m, psumGranularity);
   const ideal = bits.adc === 'ideal';
-  const adcStep = stepsFromClipTops(analyticClipTop(cells, cellOffset, rowCounts, bits.dac), aKeys, bits.adcLevels);
+  const adcStep = stepsFromClipTops(analyticClipTop(sumU, sumU2, bits.dac), aKeys, bits.adcLevels);
   const dequantFactor = new Float64Array(cols);
   const colWeightKey = new Int32Array(cols);
   for (let c = 0; c < cols; c++) {

@@ -13,22 +13,16 @@ export function adcKeys(m: CimMapping, granularity: PsumGranularity): Int32Array
 
 /**
  * The analytic estimate used before calibration: inputs per cycle uniform on 0 … 2^d − 1 and
- * independent, so M has mean μ·Σu and deviation σ·√Σu²; the ADC range covers mean + 3σ (never
+ * independent, so M has mean μ·Σu and deviation σ·√Σu² (Σu, Σu² per column are given); the ADC range covers mean + 3σ (never
  * more than the full scale), shared by the columns of a key (the widest wins).
  */
-export function analyticClipTop(cells: Uint8Array, cellOffset: Int32Array, rowCounts: Int32Array, dacBits: number): Float64Array {
-  const n = rowCounts.length;
+export function analyticClipTop(sumU: Float64Array, sumU2: Float64Array, dacBits: number): Float64Array {
+  const n = sumU.length;
   const xmax = 2 ** dacBits - 1;
   const mean = xmax / 2;
   const sd = Math.sqrt((2 ** (2 * dacBits) - 1) / 12);
   const top = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    let s1 = 0;
-    let s2 = 0;
-    const o = cellOffset[c];
-    for (let i = 0; i < rowCounts[c]; i++) { const u = cells[o + i]; s1 += u; s2 += u * u; }
-    top[c] = Math.min(xmax * s1, mean * s1 + 3 * sd * Math.sqrt(s2));
-  }
+  for (let c = 0; c < n; c++) top[c] = Math.min(xmax * sumU[c], mean * sumU[c] + 3 * sd * Math.sqrt(sumU2[c]));
   return top;
 }
 
