@@ -103,13 +103,19 @@ export function isCimcError(e: unknown): e is CimcError {
   return e instanceof CimcError;
 }
 
+/** Only the location fields of `where` (it may be a whole diagnostic). */
+function location(where: DiagnosticLocation & { pass?: string }): DiagnosticLocation & { pass?: string } {
+  const { file, node, opType, field, pass } = where;
+  return Object.fromEntries(Object.entries({ file, node, opType, field, pass }).filter(([, v]) => v !== undefined));
+}
+
 /** Collects warnings and notes during a compile; errors are thrown as CimcError. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
   warn(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}): void {
-    this.items.push({ code, message, severity: 'warning', ...where });
+    this.items.push({ ...location(where), code, message, severity: 'warning' });
   }
   note(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}): void {
-    this.items.push({ code, message, severity: 'note', ...where });
+    this.items.push({ ...location(where), code, message, severity: 'note' });
   }
 }

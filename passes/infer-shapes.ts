@@ -25,6 +25,11 @@ export const inferShapes = definePass({
     name: 'inputShapes',
     type: 'list',
     description: 'NAME=DxDx… bindings for dynamic input dims (--input-shape); a free batch dim (axis 0) defaults to 1',
+  }, {
+    name: 'partialShapes',
+    type: 'boolean',
+    default: false,
+    description: 'leave values an unsupported op computes untyped (with a warning) instead of failing; used by cimc inspect',
   }],
   run(graph, ctx) {
     const inputs = bindInputShapes(graph, readInputShapes(ctx), ctx.diagnostics);
@@ -35,6 +40,11 @@ export const inferShapes = definePass({
           `'${value}' is declared ${typeText(declared.dtype, declared.shape)} in the model but infers as ${typeText(actual.dtype, actual.shape)}; using the inferred type`,
           { node: node.name, opType: node.opType, pass: passName, file: ctx.modelPath });
       },
+      ...(ctx.options.partialShapes === true ? {
+        onUnsupported(e: CimcError) {
+          ctx.diagnostics.warn(e.code, `${e.message}; its outputs and what depends on them are left untyped`, { ...e.diagnostic, pass: passName, file: ctx.modelPath });
+        },
+      } : {}),
     });
     const values = new Map<string, ValueType>();
     for (const [name, v] of inferred) values.set(name, { dtype: v.dtype, shape: v.shape });

@@ -26,7 +26,7 @@ export function registerInspect(program: Command, env: CliEnv): void {
       modelPath: model,
       compiler,
       passes: parsePassList(flags.passes, inspectPipeline),
-      options: { inputShapes: parseInputShapes(flags.inputShape ?? []) },
+      options: { inputShapes: parseInputShapes(flags.inputShape ?? []), partialShapes: true },
       printIrAfter: printIrAfterOption(flags.printIrAfter),
     });
     env.printDiagnostics(result.diagnostics.items);

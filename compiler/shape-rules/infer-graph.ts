@@ -23,6 +23,11 @@ export interface InferGraphOptions {
   /** Told about every declared type the inference disagrees with (inference wins). */
   onDeclaredMismatch?(mismatch: DeclaredMismatch): void;
   rules?: Readonly<Record<string, ShapeRule>>;
+  /**
+   * Partial inference (for inspection): a node no rule covers (CIM2001) is reported here and its
+   * outputs, and everything computed from them, are left untyped instead of failing.
+   */
+  onUnsupported?(error: CimcError): void;
 }
 
 /** Inferred types of the graph inputs and of every node output, by value name. */
@@ -69,6 +74,22 @@ function constantValue(t: Tensor): InferredValue {
 function inferNodes(scope: Scope, options: InferGraphOptions): void {
   const rules = options.rules ?? shapeRules;
   for (const node of scope.graph.nodes) {
+    if (options.onUnsupported) {
+      if (node.inputs.some((i) => i && !scope.lookup(i))) continue; // downstream of an untyped value
+      try {
+        inferNode(scope, node, options, rules);
+      } catch (e) {
+        if (!(e instanceof CimcError) || e.code !== 'CIM2001') throw e;
+        options.onUnsupported(e);
+      }
+      continue;
+    }
+    inferNode(scope, node, options, rules);
+  }
+}
+
+function inferNode(scope: Scope, node: Node, options: InferGraphOptions, rules: Readonly<Record<string, ShapeRule>>): void {
+  {
     const where = { node: node.name, opType: node.opType };
     if (node.domain !== '') {
       throw new CimcError('CIM2001', `no shape rule for ${node.domain}::${node.opType} (custom domain '${node.domain}')`, where);
