@@ -22,6 +22,12 @@ function variationOf(flags: RuntimeFlags): VariationSpec | undefined {
   return parseVariation(flags.variation, seed);
 }
 
+/** `--engine ref|ort`: the reference runtime or the plan lowered to onnxruntime (runtime/ort-engine). */
+function engineOf(flags: { engine?: string }): 'ref' | 'ort' {
+  if (flags.engine === 'ref' || flags.engine === 'ort') return flags.engine;
+  throw new CimcError('CIM5001', `--engine must be ref or ort, got '${flags.engine}'`, { field: '--engine' });
+}
+
 export function registerRun(program: Command, env: CliEnv): void {
   program.command('run')
     .description('execute a plan on inputs (.npy, batch along the first axis)')
@@ -31,12 +37,21 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('--float', 'run CIM layers in float (the unquantized reference path)')
     .option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time')
     .option('--seed <n>', 'seed for --variation', '0')
-    .action((file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean }) => {
+    .option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)', 'ref')
+    .action(async (file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean; engine?: string }) => {
+      const engine = engineOf(flags);
       const loaded = loadPlan(file);
-      const exe = executableFromPlan(loaded, { variation: variationOf(flags) });
+      const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
       const x = readNpy(flags.input);
       const bar = progressBar('run', env.quiet());
-      const [y] = executeBatch(exe, x, { float: flags.float, onSample: (i, n) => bar.update(i / n) });
+      const onSample = (i: number, n: number) => bar.update(i / n);
+      let y;
+      if (exe) [y] = executeBatch(exe, x, { float: flags.float, onSample });
+      else {
+        const { OrtEngine } = await import('../../runtime/ort-engine/index.js');
+        const ort = await OrtEngine.create(loaded, { float: flags.float, variation: variationOf(flags) });
+        try { [y] = await ort.runBatch(x, { onSample }); } finally { await ort.release(); }
+      }
       bar.stop();
       if (flags.output) {
         writeFileAtomic(flags.output, encodeNpy(y));
@@ -59,13 +74,18 @@ export function registerRun(program: Command, env: CliEnv): void {
     .option('--json', 'print JSON')
     .option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time')
     .option('--seed <n>', 'seed for --variation', '0')
-    .action((file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string }) => {
+    .option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)', 'ref')
+    .action(async (file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string; engine?: string }) => {
+      const engine = engineOf(flags);
       const loaded = loadPlan(file);
-      const exe = executableFromPlan(loaded, { variation: variationOf(flags) });
+      const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CimcError('CIM5001', '--limit must be a positive integer', { field: '--limit' });
       const bar = progressBar('eval', env.quiet() || Boolean(flags.json));
-      const r = evaluate(exe, readNpy(flags.inputs), readNpy(flags.labels), { limit, onSample: (i, n) => bar.update(i / n, `${i}/${n}`) });
+      const onSample = (i: number, n: number) => bar.update(i / n, `${i}/${n}`);
+      const r = exe
+        ? evaluate(exe, readNpy(flags.inputs), readNpy(flags.labels), { limit, onSample })
+        : await (await import('../../runtime/ort-engine/index.js')).evaluateOrt(loaded, readNpy(flags.inputs), readNpy(flags.labels), { limit, onSample, variation: variationOf(flags) });
       bar.stop();
       if (flags.json) {
         process.stdout.write(JSON.stringify({ ...r, layers: r.layers.map((l) => ({ name: l.name, sqnrDb: Number.isFinite(l.sqnrDb) ? Number(l.sqnrDb.toFixed(3)) : null })) }, null, 2) + '\n');

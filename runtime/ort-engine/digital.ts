@@ -1,0 +1,79 @@
+/**
+ * Digital plan steps back to ONNX nodes. The plan keeps opType, inputs, outputs and attributes,
+ * but a numeric attribute has lost its ONNX kind (INT vs FLOAT): onnxruntime checks it, so the
+ * float-typed attributes of the default domain are listed here. Plans of opset 9–10 are written
+ * as opset 11 (the CIM lowering needs Round): Clip, Pad and Slice in their attribute forms become
+ * input forms; ops whose meaning changed otherwise (Upsample, Resize) are refused.
+ */
+import { CimcError } from '../../compiler/diagnostics.js';
+import type { Attr, Node } from '../../compiler/ir.js';
+import { makeTensor, type DType, type Tensor } from '../../compiler/tensor.js';
+import type { LoadedPlan } from '../plan-reader.js';
+import type { DigitalStep, PlanAttr, TensorRef } from '../plan-types.js';
+import type { GraphBuilder } from './graph-builder.js';
+
+/** Attributes that are FLOAT/FLOATS in the default domain (by name; no op uses these names for ints). */
+const floatAttrNames = new Set([
+  'alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'lambd', 'ratio', 'scale', 'scales',
+  'extrapolation_value', 'cubic_coeff_a', 'spatial_scale', 'seed', 'mean', 'high', 'low',
+  'value_float', 'value_floats', 'activation_alpha', 'activation_beta', 'clip', 'threshold',
+]);
+/** Float attributes whose name is an int elsewhere, by op. */
+const floatAttrsByOp: Readonly<Record<string, readonly string[]>> = {
+  LRN: ['bias'], Shrink: ['bias'], ImageScaler: ['bias'], Clip: ['min', 'max'], Pad: ['value'],
+};
+
+function isFloatAttr(opType: string, name: string): boolean {
+  return floatAttrNames.has(name) || (floatAttrsByOp[opType]?.includes(name) ?? false);
+}
+
+export function planTensor(loaded: LoadedPlan, ref: TensorRef, what: string): Tensor {
+  const data = loaded.tensor(ref, what);
+  return makeTensor(ref.dtype as DType, ref.shape, data);
+}
+
+export function irAttr(loaded: LoadedPlan, opType: string, name: string, a: PlanAttr, what: string): Attr {
+  if (typeof a === 'string') return { kind: 'string', value: a };
+  if (typeof a === 'number') return isFloatAttr(opType, name) || !Number.isInteger(a) ? { kind: 'float', value: a } : { kind: 'int', value: a };
+  if (Array.isArray(a)) {
+    if (a.every((v): v is string => typeof v === 'string') && a.length > 0) return { kind: 'strings', value: a as string[] };
+    const nums = a as number[];
+    return isFloatAttr(opType, name) || nums.some((v) => !Number.isInteger(v)) ? { kind: 'floats', value: nums } : { kind: 'ints', value: nums };
+  }
+  return { kind: 'tensor', value: planTensor(loaded, a.tensor, what) };
+}
+
+/** Ops whose opset-9/10 form cannot be carried to opset 11 by this engine. */
+const notUpgradable = new Set(['Upsample', 'Resize']);
+
+/** Emits one digital step (at the builder's opset, which is max(plan opset, 11)). */
+export function emitDigitalStep(b: GraphBuilder, loaded: LoadedPlan, s: DigitalStep, index: number, planOpset: number): void {
+  if (s.domain && s.domain !== 'ai.onnx') {
+    throw new CimcError('CIM4005', `the ORT engine runs default-domain digital steps only, not ${s.domain}::${s.opType}`, { node: s.name, opType: s.opType });
+  }
+  const attrs: Record<string, Attr> = {};
+  for (const [k, a] of Object.entries(s.attrs)) attrs[k] = irAttr(loaded, s.opType, k, a, `/schedule/${index}/attrs/${k}`);
+  const inputs = [...s.inputs];
+  if (planOpset < 11) {
+    if (notUpgradable.has(s.opType)) {
+      throw new CimcError('CIM4005', `the ORT engine writes opset ≥ 11 and cannot carry ${s.opType} of opset ${planOpset} there`, { node: s.name, opType: s.opType });
+    }
+    const f32 = (v: number): string => b.scalar('clip', 'float32', v);
+    if (s.opType === 'Clip') {
+      const min = attrs.min?.kind === 'float' || attrs.min?.kind === 'int' ? attrs.min.value : -3.4028234663852886e38;
+      const max = attrs.max?.kind === 'float' || attrs.max?.kind === 'int' ? attrs.max.value : 3.4028234663852886e38;
+      delete attrs.min; delete attrs.max;
+      inputs.push(f32(min), f32(max));
+    } else if (s.opType === 'Pad' && attrs.pads?.kind === 'ints') {
+      const value = attrs.value?.kind === 'float' || attrs.value?.kind === 'int' ? attrs.value.value : 0;
+      inputs.push(b.int64s('pads', attrs.pads.value), b.scalar('pad_value', 'float32', value));
+      delete attrs.pads; delete attrs.value;
+    } else if (s.opType === 'Slice' && planOpset < 10 && attrs.starts?.kind === 'ints' && attrs.ends?.kind === 'ints') {
+      inputs.push(b.int64s('starts', attrs.starts.value), b.int64s('ends', attrs.ends.value));
+      if (attrs.axes?.kind === 'ints') inputs.push(b.int64s('axes', attrs.axes.value));
+      delete attrs.starts; delete attrs.ends; delete attrs.axes;
+    }
+  }
+  const node: Node = { name: s.name, opType: s.opType, domain: '', inputs, outputs: [...s.outputs], attrs };
+  b.raw(node);
+}

@@ -1,0 +1,482 @@
+/**
+ * Lowers a plan to an ONNX graph that computes the same numbers as the reference runtime
+ * (runtime/cim-layer.ts, design §4), for onnxruntime.
+ *
+ * One CIM conv layer (the seed's formulation: row tiles are the groups of a grouped conv):
+ *
+ *   x' = clamp(round(x / s_a), qmin, qmax) + inputOffset        float64: Div, Round, Min/Max
+ *   s_a dynamic (uncalibrated plans): max|x| (signed) or max(0, max x) over the sample, / qmax
+ *   pad x' with the driven zero level inputOffset (the conv itself pads nothing)
+ *   x_k = ⌊x' / 2^(d·k)⌋ mod 2^d, the cycles stacked on the batch axis
+ *   gather each row tile's input channels (tiles padded to the largest), then ONE Conv with
+ *   group = number of row tiles: output channel (tile, j, o) holds the j-th column of output
+ *   channel o in that tile (its slices and polarities), its weights the column's cells; a dense
+ *   tile that cuts kernels has zero weights outside its rows. M is an integer < 2^24, exact in
+ *   float32 (checked; CIM4005 otherwise).
+ *   code = clamp(round(M / Δ_col), 0, L − 1)                    float64 (ideal ADC: code = M)
+ *   Σ over cycles, tiles and columns of dequantFactor·2^(d·k)·code: one Mul by a constant
+ *   [cycles, columns] and one ReduceSum                          float64
+ *   − weightOffset·s_w·Σx' (a Conv with all-ones weights per tile, then a batched MatMul)
+ *   − inputOffset·s_w·Σq (a constant per channel), · s_a, + bias, then float32.
+ *
+ * Gemm/MatMul layers the same with a Gather of each tile's features and a batched MatMul.
+ * Everything after the integer MAC runs in float64, so the float32 output equals the reference's
+ * (which sums in float64 too) except where the two float64 sums, taken in different orders,
+ * straddle a float32 rounding boundary. Digital steps are written as the ONNX nodes they were.
+ */
+import { CimcError } from '../../compiler/diagnostics.js';
+import { Graph, type Attr } from '../../compiler/ir.js';
+import { exportOnnxBytes } from '../../compiler/onnx-export.js';
+import { makeTensor, type DType, type Tensor } from '../../compiler/tensor.js';
+import { prepareCimLayer, type PreparedCimLayer } from '../cim-layer.js';
+import { cimLayerDataFromPlan } from '../executor.js';
+import type { LoadedPlan } from '../plan-reader.js';
+import type { CimLayer, ConvGeometry, MatMulGeometry } from '../plan-types.js';
+import { cellPerturbation, type VariationSpec } from '../variation.js';
+import { emitDigitalStep, planTensor } from './digital.js';
+import { GraphBuilder, intAttr, intsAttr } from './graph-builder.js';
+
+export interface LowerOptions {
+  /** CIM layers as unquantized float layers (the `--float` reference path). */
+  float?: boolean;
+  /** Cell variation, applied to the cells as the reference runtime does (then not bit-exact: analog MACs). */
+  variation?: VariationSpec;
+  /** Plan values to expose as extra graph outputs (e.g. every CIM layer's output, for SQNR). */
+  extraOutputs?: readonly string[];
+}
+
+export interface LoweredPlan {
+  graph: Graph;
+  /** The graph's default-domain opset (the plan's, at least 11). */
+  opset: number;
+  /** Graph outputs: the plan's outputs, then the extra outputs not among them. */
+  outputs: string[];
+}
+
+/** Integer sums stay exact in float32 below this. */
+const exactFloat32 = 2 ** 24;
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/** Lowers a loaded plan to an IR graph (see the file comment). */
+export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {}): LoweredPlan {
+  const { plan } = loaded;
+  const planOpset = plan.model.opset;
+  if (!Number.isInteger(planOpset) || planOpset < 7) {
+    throw new CimcError('CIM4005', `the ORT engine needs a plan of opset ≥ 7, this one has ${planOpset}`, { file: loaded.file, field: '/model/opset' });
+  }
+  const opset = Math.max(planOpset, 11);
+  const taken = new Set<string>([...plan.values.map((v) => v.name), ...plan.inputs.map((v) => v.name), ...Object.keys(plan.constants)]);
+  const b = new GraphBuilder(opset, taken);
+  const constants = new Map<string, Tensor>();
+  for (const [name, ref] of Object.entries(plan.constants)) constants.set(name, planTensor(loaded, ref, `/constants/${name}`));
+
+  plan.schedule.forEach((s, i) => {
+    if (s.kind === 'digital') {
+      emitDigitalStep(b, loaded, s, i, planOpset);
+      return;
+    }
+    const l = plan.layers[s.layer];
+    if (!l) throw new CimcError('CIM4002', `step ${s.name} names layer ${s.layer}, the plan has ${plan.layers.length}`, { file: loaded.file, field: `/schedule/${i}/layer` });
+    const lo = new LayerLowering(b, loaded, l, s.layer, s.inputs[0], s.outputs[0], options);
+    if (options.float) lo.lowerFloat();
+    else lo.lowerCim();
+  });
+
+  const valueTypes = new Map<string, { dtype: DType; shape: number[] }>();
+  for (const v of [...plan.values, ...plan.inputs, ...plan.outputs]) valueTypes.set(v.name, { dtype: v.dtype as DType, shape: v.shape });
+  const outputs = [...plan.outputs.map((o) => o.name)];
+  for (const name of options.extraOutputs ?? []) {
+    if (outputs.includes(name)) continue;
+    if (!valueTypes.has(name)) throw new CimcError('CIM4005', `no value '${name}' in the plan to expose as an output`, { file: loaded.file });
+    outputs.push(name);
+  }
+  const values = new Map<string, { dtype: DType; shape: number[] }>();
+  for (const name of [...plan.inputs.map((v) => v.name), ...outputs]) values.set(name, valueTypes.get(name)!);
+  for (const [name, t] of b.constants) constants.set(name, t);
+  const graph = new Graph({
+    name: 'cimc_ort',
+    opset,
+    opsetImports: { '': opset },
+    inputs: plan.inputs.map((v) => v.name),
+    outputs,
+    nodes: b.nodes,
+    constants,
+    values,
+  });
+  return { graph, opset, outputs };
+}
+
+/** The ONNX bytes of a lowered plan. */
+export function lowerPlan(loaded: LoadedPlan, options: LowerOptions = {}): LoweredPlan & { bytes: Uint8Array } {
+  const lowered = lowerPlanToGraph(loaded, options);
+  return { ...lowered, bytes: exportOnnxBytes(lowered.graph, { producer: 'cimc-ort-engine' }) };
+}
+
+/** The column layout every tile is padded to: slot (tile, j, o) of S = tiles · J · Ng. */
+interface SlotLayout {
+  /** Groups. */
+  groups: number;
+  /** Row tiles per group (the most any group has; missing ones are all-zero). */
+  tilesPerGroup: number;
+  /** Columns per (tile, output channel): the most any pair has. */
+  j: number;
+  ng: number;
+  /** Prepared tile by padded tile index (g · tilesPerGroup + τ), or undefined. */
+  tileAt: (PreparedCimLayer['tiles'][number] | undefined)[];
+  /** Slot of each (prepared tile, column j of the tile). */
+  slotOf: Int32Array[];
+}
+
+function slotLayout(p: PreparedCimLayer, groups: number): SlotLayout {
+  const ng = p.data.channelsPerGroup;
+  const byGroup: PreparedCimLayer['tiles'][number][][] = Array.from({ length: groups }, () => []);
+  for (const t of p.tiles) byGroup[t.tile.group].push(t);
+  const tilesPerGroup = Math.max(1, ...byGroup.map((ts) => ts.length));
+  let j = 1;
+  for (const t of p.tiles) {
+    const count = new Int32Array(ng);
+    for (const ol of t.outLocal) j = Math.max(j, ++count[ol]);
+  }
+  const tileAt: SlotLayout['tileAt'] = [];
+  const slotOf: Int32Array[] = p.tiles.map(() => new Int32Array(0));
+  for (let g = 0; g < groups; g++) {
+    for (let tau = 0; tau < tilesPerGroup; tau++) {
+      const t = byGroup[g][tau];
+      const tt = g * tilesPerGroup + tau;
+      tileAt.push(t);
+      if (!t) continue;
+      const count = new Int32Array(ng);
+      const slots = new Int32Array(t.cols.length);
+      t.outLocal.forEach((ol, k) => { slots[k] = (tt * j + count[ol]++) * ng + ol; });
+      slotOf[t.tileIndex] = slots;
+    }
+  }
+  return { groups, tilesPerGroup, j, ng, tileAt, slotOf };
+}
+
+class LayerLowering {
+  private readonly p: PreparedCimLayer;
+  private readonly name: string;
+
+  constructor(
+    private readonly b: GraphBuilder,
+    private readonly loaded: LoadedPlan,
+    private readonly l: CimLayer,
+    index: number,
+    private readonly input: string,
+    private readonly output: string,
+    options: LowerOptions,
+  ) {
+    const data = cimLayerDataFromPlan(loaded, l, index);
+    const perturb = options.variation && options.variation.sigma > 0 ? cellPerturbation(options.variation, index, l.bits.cell) : undefined;
+    this.p = prepareCimLayer(data, perturb);
+    this.name = l.name;
+    if (!options.float) this.checkBounds();
+  }
+
+  private fail(message: string): never {
+    throw new CimcError('CIM4005', message, { node: this.name, opType: this.l.opType });
+  }
+
+  /** Every MAC (and Σx') must be an integer below 2^24 for float32 to hold it exactly. */
+  private checkBounds(): void {
+    const d = this.p.data;
+    const cellMax = 2 ** d.bits.cell - 1;
+    const maxRows = d.rowTiles.reduce((m, t) => Math.max(m, t.rowCount), 0);
+    const xDriven = d.activation.qmax + d.activation.inputOffset;
+    const planeMax = Math.min(2 ** d.bits.dac - 1, xDriven);
+    const mac = Number.isInteger(this.p.macBound) ? Math.min(this.p.macBound, maxRows * planeMax * cellMax) : maxRows * planeMax * cellMax;
+    if (mac >= exactFloat32) {
+      this.fail(`the largest MAC (${maxRows} rows × ${planeMax} × ${cellMax} = ${mac}) reaches 2^24: float32 convolutions in onnxruntime would not be exact; use the reference engine`);
+    }
+    if (d.weightOffset !== 0 && maxRows * xDriven >= exactFloat32) {
+      this.fail(`Σx' over ${maxRows} rows can reach ${maxRows * xDriven} ≥ 2^24: not exact in float32; use the reference engine`);
+    }
+  }
+
+  private f64(hint: string, shape: readonly number[], data: Float64Array): string {
+    return this.b.tensor(hint, makeTensor('float64', shape, data));
+  }
+
+  private f32(hint: string, shape: readonly number[], data: Float32Array): string {
+    return this.b.tensor(hint, makeTensor('float32', shape, data));
+  }
+
+  /** s_a as a float64 scalar value (a constant, or computed from the input in-graph). */
+  private activationScale(xd: string, perSample: boolean): { value: string; static: number | undefined } {
+    const a = this.p.data.activation;
+    if (a.scale !== null) return { value: this.b.scalar('s_a', 'float64', a.scale), static: a.scale };
+    const b = this.b;
+    const src = a.signed ? b.op('Abs', [xd]) : xd;
+    // One scale per sample (the reference's loop over the batch axis of a conv input).
+    let m = perSample ? b.reduceMax(src, [1, 2, 3], true) : b.reduceMaxAll(src);
+    if (!a.signed) m = b.op('Max', [m, b.scalar('zero', 'float64', 0)]);
+    const positive = b.op('Greater', [m, b.scalar('zero', 'float64', 0)]);
+    const value = b.op('Where', [positive, b.op('Div', [m, b.scalar('qmax', 'float64', a.qmax)]), b.scalar('one', 'float64', 1)]);
+    return { value, static: undefined };
+  }
+
+  /** x' = clamp(round(x / s_a)) + inputOffset as float32 (exact small integers). */
+  private drive(x: string, perSample = false): { xp: string; s: { value: string; static: number | undefined } } {
+    const b = this.b;
+    const a = this.p.data.activation;
+    const xd = b.cast(x, 'float64');
+    const s = this.activationScale(xd, perSample);
+    const q = b.clamp(b.op('Round', [b.op('Div', [xd, s.value])]), a.qmin, a.qmax, 'float64');
+    let xp = b.cast(q, 'float32');
+    if (a.inputOffset !== 0) xp = b.op('Add', [xp, b.scalar('input_offset', 'float32', a.inputOffset)]);
+    return { xp, s };
+  }
+
+  /** The cycles' d-bit pieces of x' [N, ...rest] stacked as [cycles·N, ...rest] (x' itself for one cycle). */
+  private planes(xp: string, shape: readonly number[]): string {
+    const d = this.p.data;
+    const bits = d.bits;
+    const xMax = d.activation.qmax + d.activation.inputOffset;
+    if (bits.cycles === 1 && xMax <= 2 ** bits.dac - 1) return xp;
+    const b = this.b;
+    const pow = new Float32Array(bits.cycles).map((_, k) => 2 ** (bits.dac * k));
+    const lifted = b.reshape(xp, [1, ...shape]);
+    const div = b.op('Div', [lifted, this.f32('cycle_pow', [bits.cycles, ...shape.map(() => 1)], pow)]);
+    const piece = b.op('Mod', [b.op('Floor', [div]), b.scalar('dac_levels', 'float32', 2 ** bits.dac)], { fmod: intAttr(1) });
+    return b.reshape(piece, [bits.cycles * shape[0], ...shape.slice(1)]);
+  }
+
+  /** ADC codes (float64) of the integer MACs, step broadcast from stepShape. */
+  private adc(macs: string, steps: Float64Array, stepShape: readonly number[]): string {
+    const b = this.b;
+    const md = b.cast(macs, 'float64');
+    if (this.p.data.bits.adc === 'ideal') return md;
+    const div = b.op('Div', [md, this.f64('adc_step', stepShape, steps)]);
+    return b.clamp(b.op('Round', [div]), 0, this.p.data.bits.adcLevels - 1, 'float64');
+  }
+
+  /** Per column: the factor dequantFactor·2^(d·k) (times s_a when static), by cycle. */
+  private columnFactor(c: number, k: number, sStatic: number | undefined): number {
+    const d = this.p.data;
+    const div = 2 ** (d.bits.dac * k);
+    return sStatic !== undefined ? sStatic * d.dequantFactor[c] * div : d.dequantFactor[c] * div;
+  }
+
+  /** The output tail: − corrections, · s_a (dynamic), + bias, to float32, named as the step's output. */
+  private finish(y: string, s: { value: string; static: number | undefined }, channelShape: readonly number[], finalShape: readonly number[] | undefined): void {
+    const b = this.b;
+    const d = this.p.data;
+    const ng = d.channelsPerGroup;
+    const outChannels = this.l.geometry.kind === 'conv' ? this.l.geometry.outChannels : this.l.geometry.outFeatures;
+    if (d.activation.inputOffset !== 0) {
+      // inputOffset · s_w[t,o] · Σ_r q[r,o], per (tile, channel) the tile has columns for.
+      const c1 = new Float64Array(outChannels);
+      for (const t of this.p.tiles) {
+        for (const ol of new Set(t.outLocal)) {
+          const i = t.tileIndex * ng + ol;
+          const sa = s.static ?? 1;
+          c1[t.tile.group * ng + ol] += sa * d.weightScale[i] * (d.activation.inputOffset * d.weightSum[i]);
+        }
+      }
+      y = b.op('Sub', [y, this.f64('input_offset_correction', channelShape, c1)]);
+    }
+    if (s.static === undefined) y = b.op('Mul', [y, s.value]);
+    if (d.bias) y = b.op('Add', [y, this.f64('bias', channelShape, Float64Array.from(d.bias))]);
+    if (finalShape) b.op('Reshape', [b.cast(y, 'float32'), b.int64s('shape', finalShape)], {}, this.output);
+    else b.op('Cast', [y], { to: intAttr(1) }, this.output);
+  }
+
+  lowerCim(): void {
+    if (this.l.geometry.kind === 'conv') this.lowerConv(this.l.geometry);
+    else this.lowerMatMul(this.l.geometry);
+  }
+
+  private lowerConv(g: ConvGeometry): void {
+    const b = this.b;
+    const d = this.p.data;
+    const bits = d.bits;
+    const [n, cin] = g.inputShape;
+    const [h, w] = g.spatialDims === 2 ? [g.inputShape[2], g.inputShape[3]] : [1, g.inputShape[2]];
+    const [oh, ow] = g.spatialDims === 2 ? [g.outputShape[2], g.outputShape[3]] : [1, g.outputShape[2]];
+    const [kh, kw] = g.kernel;
+    const area = kh * kw;
+    const [pt, pl, pb, pr] = g.pads;
+    const cinG = cin / g.groups;
+    const lay = slotLayout(this.p, g.groups);
+    const { tilesPerGroup, j: J, ng } = lay;
+    const tiles = g.groups * tilesPerGroup;
+    const slots = tiles * J * ng;
+
+    // Each padded tile's input channels (within its group) and how many it really touches.
+    const chanLo = new Int32Array(tiles);
+    const chanCount = new Int32Array(tiles);
+    lay.tileAt.forEach((t, tt) => {
+      if (!t) { chanCount[tt] = 0; return; }
+      chanLo[tt] = Math.floor(t.tile.rowStart / area);
+      chanCount[tt] = Math.floor((t.tile.rowStart + t.tile.rowCount - 1) / area) - chanLo[tt] + 1;
+    });
+    const mMax = Math.max(1, ...chanCount);
+    const gather = new Array<number>(tiles * mMax);
+    let identity = tiles * mMax === cin;
+    for (let tt = 0; tt < tiles; tt++) {
+      const grp = Math.floor(tt / tilesPerGroup);
+      for (let mi = 0; mi < mMax; mi++) {
+        const ch = grp * cinG + chanLo[tt] + Math.min(mi, Math.max(chanCount[tt] - 1, 0));
+        gather[tt * mMax + mi] = ch;
+        if (ch !== tt * mMax + mi || mi >= chanCount[tt]) identity = false;
+      }
+    }
+
+    // Weights [slots, mMax, kh, kw], ADC steps [slots], factors [cycles, slots].
+    const weights = new Float32Array(slots * mMax * area);
+    const steps = new Float64Array(slots).fill(1);
+    const x4 = g.spatialDims === 2 ? this.input : b.reshape(this.input, [n, cin, 1, w]);
+    const { xp, s } = this.drive(x4, n > 1);
+    const factors = new Float64Array(bits.cycles * slots);
+    for (const t of this.p.tiles) {
+      const slotsOfTile = lay.slotOf[t.tileIndex];
+      const tt = lay.tileAt.indexOf(t);
+      const nc = t.cols.length;
+      for (let jj = 0; jj < nc; jj++) {
+        const c = t.cols[jj];
+        const slot = slotsOfTile[jj];
+        for (let r = 0; r < t.tile.rowCount; r++) {
+          const row = t.tile.rowStart + r;
+          const ci = Math.floor(row / area) - chanLo[tt];
+          weights[(slot * mMax + ci) * area + (row % area)] = t.u[r * nc + jj];
+        }
+        steps[slot] = bits.adc === 'ideal' ? 1 : d.adcStep[c];
+        for (let k = 0; k < bits.cycles; k++) factors[k * slots + slot] = this.columnFactor(c, k, s.static);
+      }
+    }
+
+    const padded = pt || pl || pb || pr ? b.pad(xp, [0, 0, pt, pl, 0, 0, pb, pr], d.activation.inputOffset, 'float32') : xp;
+    const hp = h + pt + pb;
+    const wp = w + pl + pr;
+    const planes = this.planes(padded, [n, cin, hp, wp]);
+    const gathered = identity ? planes : b.op('Gather', [planes, b.int64s('tile_channels', gather)], { axis: intAttr(1) });
+    const convAttrs: Record<string, Attr> = {
+      group: intAttr(tiles), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr([0, 0, 0, 0]),
+    };
+    const macs = b.op('Conv', [gathered, this.f32('cells', [slots, mMax, kh, kw], weights)], convAttrs);
+    const codes = this.adc(b.reshape(macs, [bits.cycles, n, slots, oh, ow]), steps, [1, 1, slots, 1, 1]);
+    const scaled = b.op('Mul', [codes, this.f64('dequant', [bits.cycles, 1, slots, 1, 1], factors)]);
+    const grouped = b.reshape(scaled, [bits.cycles, n, g.groups, tilesPerGroup * J, ng, oh, ow]);
+    let y = b.reshape(b.reduceSum(grouped, [0, 3], false), [n, g.outChannels, oh, ow]);
+
+    if (d.weightOffset !== 0) {
+      // Σx' over each tile's rows: a conv with all-ones weights on x' (pad channels zero).
+      const ones = new Float32Array(tiles * mMax * area);
+      const corr = new Float64Array(g.groups * ng * tilesPerGroup);
+      for (const t of this.p.tiles) {
+        const tt = lay.tileAt.indexOf(t);
+        for (let r = 0; r < t.tile.rowCount; r++) {
+          const row = t.tile.rowStart + r;
+          ones[(tt * mMax + Math.floor(row / area) - chanLo[tt]) * area + (row % area)] = 1;
+        }
+        const tau = tt % tilesPerGroup;
+        for (const ol of new Set(t.outLocal)) {
+          const i = t.tileIndex * ng + ol;
+          corr[(t.tile.group * ng + ol) * tilesPerGroup + tau] = (s.static ?? 1) * d.weightScale[i] * d.weightOffset;
+        }
+      }
+      const xg = identity ? padded : b.op('Gather', [padded, b.int64s('tile_channels', gather)], { axis: intAttr(1) });
+      const sums = b.op('Conv', [xg, this.f32('ones', [tiles, mMax, kh, kw], ones)], convAttrs);
+      const sd = b.reshape(b.cast(sums, 'float64'), [n, g.groups, tilesPerGroup, oh * ow]);
+      const c = b.op('MatMul', [this.f64('weight_offset_correction', [g.groups, ng, tilesPerGroup], corr), sd]);
+      y = b.op('Sub', [y, b.reshape(c, [n, g.outChannels, oh, ow])]);
+    }
+    const final = g.spatialDims === 2 ? undefined : g.outputShape;
+    this.finish(y, s, [1, g.outChannels, 1, 1], final);
+  }
+
+  private lowerMatMul(g: MatMulGeometry): void {
+    const b = this.b;
+    const d = this.p.data;
+    const bits = d.bits;
+    const k = g.inFeatures;
+    const nOut = g.outFeatures;
+    const pixels = g.transposeInput ? g.inputShape[1] : product(g.inputShape.slice(0, -1));
+    const lay = slotLayout(this.p, 1);
+    const { tilesPerGroup: tiles, j: J } = lay;
+    const slots = tiles * J * nOut;
+    const x2 = g.transposeInput ? b.op('Transpose', [this.input], { perm: intsAttr([1, 0]) }) : b.reshape(this.input, [pixels, k]);
+    const { xp, s } = this.drive(x2);
+
+    const mMax = Math.max(1, ...lay.tileAt.map((t) => (t ? t.tile.rowCount : 0)));
+    const needsZero = lay.tileAt.some((t) => !t || t.tile.rowCount < mMax);
+    const gather = new Array<number>(tiles * mMax);
+    lay.tileAt.forEach((t, tt) => {
+      for (let mi = 0; mi < mMax; mi++) gather[tt * mMax + mi] = t && mi < t.tile.rowCount ? t.tile.rowStart + mi : k;
+    });
+    const weights = new Float32Array(tiles * mMax * J * nOut);
+    const steps = new Float64Array(slots).fill(1);
+    const factors = new Float64Array(tiles * bits.cycles * J * nOut);
+    for (const t of this.p.tiles) {
+      const tt = lay.tileAt.indexOf(t);
+      const nc = t.cols.length;
+      for (let jj = 0; jj < nc; jj++) {
+        const c = t.cols[jj];
+        const slot = lay.slotOf[t.tileIndex][jj];
+        const within = slot - tt * J * nOut; // (j, o) inside the tile
+        for (let r = 0; r < t.tile.rowCount; r++) weights[(tt * mMax + r) * J * nOut + within] = t.u[r * nc + jj];
+        steps[slot] = bits.adc === 'ideal' ? 1 : d.adcStep[c];
+        for (let cy = 0; cy < bits.cycles; cy++) factors[(tt * bits.cycles + cy) * J * nOut + within] = this.columnFactor(c, cy, s.static);
+      }
+    }
+    const xz = needsZero ? b.op('Concat', [xp, this.f32('zero_feature', [pixels, 1], new Float32Array(pixels))], { axis: intAttr(1) }) : xp;
+    const kz = needsZero ? k + 1 : k;
+    const planes = b.reshape(this.planes(xz, [1, pixels, kz]), [bits.cycles, pixels, kz]);
+    const gathered = b.op('Gather', [planes, b.constant('tile_features', 'int64', [tiles, mMax], gather.map((v) => BigInt(v)))], { axis: intAttr(2) });
+    const byTile = b.reshape(b.op('Transpose', [gathered], { perm: intsAttr([2, 0, 1, 3]) }), [tiles, bits.cycles * pixels, mMax]);
+    const macs = b.op('MatMul', [byTile, this.f32('cells', [tiles, mMax, J * nOut], weights)]);
+    const codes = this.adc(b.reshape(macs, [tiles, bits.cycles, pixels, J, nOut]), steps, [tiles, 1, 1, J, nOut]);
+    const scaled = b.op('Mul', [codes, this.f64('dequant', [tiles, bits.cycles, 1, J, nOut], factors)]);
+    let y = b.reduceSum(scaled, [0, 1, 3], false); // [pixels, N]
+
+    if (d.weightOffset !== 0) {
+      const corr = new Float64Array(tiles * nOut);
+      for (const t of this.p.tiles) {
+        const tt = lay.tileAt.indexOf(t);
+        for (const ol of new Set(t.outLocal)) corr[tt * nOut + ol] = (s.static ?? 1) * d.weightScale[t.tileIndex * nOut + ol] * d.weightOffset;
+      }
+      const xg = b.op('Gather', [xz, b.constant('tile_features', 'int64', [tiles, mMax], gather.map((v) => BigInt(v)))], { axis: intAttr(1) });
+      const sums = b.cast(b.reduceSum(xg, [2], false), 'float64'); // [pixels, tiles]
+      y = b.op('Sub', [y, b.op('MatMul', [sums, this.f64('weight_offset_correction', [tiles, nOut], corr)])]);
+    }
+    this.finish(y, s, [1, nOut], g.outputShape);
+  }
+
+  /** The float reference path: the layer with its unquantized weights. */
+  lowerFloat(): void {
+    const b = this.b;
+    const d = this.p.data;
+    const g = this.l.geometry;
+    const ng = d.channelsPerGroup;
+    const wm = d.weightMatrix;
+    const bias = d.bias ? [this.f32('bias', [d.bias.length], Float32Array.from(d.bias))] : [];
+    if (g.kind === 'conv') {
+      const k = g.rowsPerGroup;
+      const [kh, kw] = g.kernel;
+      const w = new Float32Array(g.outChannels * k);
+      for (let o = 0; o < g.outChannels; o++) {
+        const grp = Math.floor(o / ng);
+        for (let r = 0; r < k; r++) w[o * k + r] = wm[grp * k * ng + r * ng + (o - grp * ng)];
+      }
+      const cinG = g.inChannels / g.groups;
+      const attrs: Record<string, Attr> = {
+        group: intAttr(g.groups), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr(g.pads),
+      };
+      if (g.spatialDims === 2) {
+        b.op('Conv', [this.input, this.f32('weight', [g.outChannels, cinG, kh, kw], w), ...bias], attrs, this.output);
+      } else {
+        const x4 = b.reshape(this.input, [g.inputShape[0], g.inChannels, 1, g.inputShape[2]]);
+        const y = b.op('Conv', [x4, this.f32('weight', [g.outChannels, cinG, kh, kw], w), ...bias], attrs);
+        b.op('Reshape', [y, b.int64s('shape', g.outputShape)], {}, this.output);
+      }
+      return;
+    }
+    const pixels = g.transposeInput ? g.inputShape[1] : product(g.inputShape.slice(0, -1));
+    const x2 = g.transposeInput ? b.op('Transpose', [this.input], { perm: intsAttr([1, 0]) }) : b.reshape(this.input, [pixels, g.inFeatures]);
+    let y = b.op('MatMul', [x2, this.f32('weight', [g.inFeatures, g.outFeatures], Float32Array.from(wm))]);
+    if (bias.length) y = b.op('Add', [y, bias[0]]);
+    b.op('Reshape', [y, b.int64s('shape', g.outputShape)], {}, this.output);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The ORT engine (runtime/ort-engine) against the reference runtime: a plan lowered to ONNX and
+ * run in onnxruntime-node must give the reference's numbers — exactly, or to float rounding of
+ * the final float64 sums (max relative error < 1e-5) with the same argmax — for calibrated and
+ * uncalibrated (dynamic activation scale) plans, real 3/4-bit ADCs and ideal ones, the three
+ * built-in targets (differential/offset encoding, whole-input and bit-serial DACs), dense
+ * tiling, adjacent slices and packed depthwise groups. No timing is asserted anywhere.
+ */
+import { describe, expect, it } from 'vitest';
+import { compile } from '../compiler/compile.js';
+import { serializePlan } from '../compiler/plan/write-plan.js';
+import { openPlan, type LoadedPlan } from '../runtime/plan-reader.js';
+import { execute, executableFromPlan } from '../runtime/executor.js';
+import { makeTensor, toFloat32 } from '../runtime/tensor.js';
+import { readNpy } from '../runtime/npy.js';
+import { evaluate } from '../runtime/evaluate.js';
+import { OrtEngine, evaluateOrt, lowerPlan } from '../runtime/ort-engine/index.js';
+import { isCimcError } from '../compiler/diagnostics.js';
+import { maxRelError, randomFloats } from './helpers/ort.js';
+import { cimc, fixture, tempDir } from './helpers/cli.js';
+import * as path from 'node:path';
+
+const mnist = fixture('examples/models/mnist-cnn.onnx');
+const mnistCalib = fixture('examples/data/mnist-calib-x.npy');
+const resnet20 = fixture('test/fixtures/models/torchvision/resnet20_cifar.onnx');
+const mobilenet = fixture('test/fixtures/models/torchvision/mobilenet_v2.onnx');
+const mnistTest = readNpy(fixture('examples/data/mnist-test-x.npy'));
+const mnistLabels = readNpy(fixture('examples/data/mnist-test-y.npy'));
+
+function planFor(model: string, target: string, options: Record<string, unknown> = {}): LoadedPlan {
+  const { built } = compile({ model, target, options: { ...options, sidecarUri: 'mem.bin' } });
+  return openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+}
+
+function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+interface Comparison {
+  samples: number;
+  /** Samples whose output is bit-identical. */
+  identical: number;
+  maxRel: number;
+  argmaxAgree: number;
+}
+
+/** Runs both engines on each input; compares the first output. */
+async function compareEngines(loaded: LoadedPlan, inputs: Float32Array[]): Promise<Comparison> {
+  const exe = executableFromPlan(loaded);
+  const input = loaded.plan.inputs[0];
+  const out = loaded.plan.outputs[0].name;
+  const engine = await OrtEngine.create(loaded);
+  const c: Comparison = { samples: inputs.length, identical: 0, maxRel: 0, argmaxAgree: 0 };
+  try {
+    for (const x of inputs) {
+      const feeds = { [input.name]: makeTensor('float32', input.shape, x) };
+      const ref = toFloat32(execute(exe, feeds)[out]);
+      const got = toFloat32((await engine.run(feeds))[out]);
+      const err = maxRelError(ref, got);
+      c.maxRel = Math.max(c.maxRel, err);
+      if (err === 0) c.identical++;
+      if (argmax(ref) === argmax(got)) c.argmaxAgree++;
+    }
+  } finally {
+    await engine.release();
+  }
+  return c;
+}
+
+/** ORT_ENGINE_REPORT=1 prints each case's numbers (for the README/bench notes). */
+function expectSame(c: Comparison, name = expect.getState().currentTestName ?? ''): void {
+  if (process.env.ORT_ENGINE_REPORT) console.log(`${name}: ${c.identical}/${c.samples} bit-identical, max rel error ${c.maxRel.toExponential(2)}, argmax ${c.argmaxAgree}/${c.samples}`);
+  expect(c.maxRel).toBeLessThan(1e-5);
+  expect(c.argmaxAgree).toBe(c.samples);
+}
+
+const mnistDigits = (from: number, count: number): Float32Array[] => {
+  const x = toFloat32(mnistTest);
+  return Array.from({ length: count }, (_, i) => x.slice((from + i) * 784, (from + i + 1) * 784));
+};
+
+describe('ORT engine equals the reference runtime: MNIST, calibrated (static scales, calibrated ADC steps)', () => {
+  const cases: [string, string, Record<string, unknown>][] = [
+    ['seed-4b (4-bit ADC)', 'seed-4b', {}],
+    ['seed-4b, 3-bit ADC, dense tiling', 'seed-4b', { adcBits: 3, tiling: 'dense' }],
+    ['isaac-8b, 4-bit ADC (bit-serial 1-bit DAC, 8-bit weights)', 'isaac-8b', { adcBits: 4 }],
+    ['large-256, 3-bit ADC (offset encoding, 4-bit DAC over 8-bit inputs), adjacent slices', 'large-256', { adcBits: 3, sliceLayout: 'adjacent' }],
+    ['large-256, dense tiling and adjacent slices (6-bit ADC)', 'large-256', { tiling: 'dense', sliceLayout: 'adjacent' }],
+  ];
+  for (const [name, target, options] of cases) {
+    it(name, async () => {
+      const loaded = planFor(mnist, target, { ...options, calib: mnistCalib, calibSamples: 64 });
+      expect(loaded.plan.calibration.method).toBe('calibrated');
+      const c = await compareEngines(loaded, mnistDigits(0, 24));
+      expectSame(c);
+    });
+  }
+});
+
+describe('ORT engine equals the reference runtime: uncalibrated plans (scale computed in-graph per input)', () => {
+  const cases: [string, string, string, Record<string, unknown>, number[], number][] = [
+    ['resnet20, seed-4b, 4-bit ADC', resnet20, 'seed-4b', {}, [3, 32, 32], 3],
+    ['resnet20, seed-4b, 3-bit ADC, dense tiling, adjacent slices', resnet20, 'seed-4b', { adcBits: 3, tiling: 'dense', sliceLayout: 'adjacent' }, [3, 32, 32], 2],
+    ['resnet20, isaac-8b, 4-bit ADC (bit-serial)', resnet20, 'isaac-8b', { adcBits: 4 }, [3, 32, 32], 2],
+    ['resnet20, isaac-8b, ideal ADC', resnet20, 'isaac-8b', { adcBits: 'ideal' }, [3, 32, 32], 1],
+    ['resnet20, large-256, 4-bit ADC (offset encoding)', resnet20, 'large-256', { adcBits: 4 }, [3, 32, 32], 2],
+    ['resnet20, large-256, dense tiling', resnet20, 'large-256', { tiling: 'dense' }, [3, 32, 32], 2],
+    ['mobilenet_v2, seed-4b (depthwise, one group per array)', mobilenet, 'seed-4b', {}, [3, 224, 224], 1],
+    ['mobilenet_v2, seed-4b, packed groups, 3-bit ADC', mobilenet, 'seed-4b', { packGroups: true, adcBits: 3 }, [3, 224, 224], 1],
+    ['mnist, uncalibrated, large-256, dense, adjacent', mnist, 'large-256', { tiling: 'dense', sliceLayout: 'adjacent' }, [1, 28, 28], 4],
+  ];
+  for (const [name, model, target, options, shape, count] of cases) {
+    it(name, async () => {
+      const loaded = planFor(model, target, options);
+      expect(loaded.plan.calibration.method).toBe('analytic');
+      const size = shape.reduce((a, b) => a * b, 1);
+      const inputs = model === mnist ? mnistDigits(100, count) : Array.from({ length: count }, (_, i) => randomFloats(size, 101 + i));
+      const c = await compareEngines(loaded, inputs);
+      expectSame(c);
+    });
+  }
+});
+
+describe('ORT engine: evaluation and the float path', () => {
+  it('evaluateOrt gives the reference evaluate() result on MNIST test digits (accuracy, agreement, per-layer SQNR)', async () => {
+    const loaded = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64, adcBits: 3 });
+    const ref = evaluate(executableFromPlan(loaded), mnistTest, mnistLabels, { limit: 40 });
+    const ort = await evaluateOrt(loaded, mnistTest, mnistLabels, { limit: 40 });
+    expect(ort.samples).toBe(40);
+    expect(ort.accuracy).toBe(ref.accuracy);
+    expect(ort.agreement).toBe(ref.agreement);
+    expect(ort.floatAccuracy).toBe(ref.floatAccuracy);
+    expect(ort.layers.map((l) => l.name)).toEqual(ref.layers.map((l) => l.name));
+    ort.layers.forEach((l, i) => expect(l.sqnrDb).toBeCloseTo(ref.layers[i].sqnrDb, 3));
+  });
+
+  it('the float path (--float) equals the reference float path to float rounding', async () => {
+    const loaded = planFor(resnet20, 'seed-4b');
+    const input = loaded.plan.inputs[0];
+    const x = randomFloats(3 * 32 * 32, 5);
+    const feeds = { [input.name]: makeTensor('float32', input.shape, x) };
+    const ref = toFloat32(execute(executableFromPlan(loaded), feeds, { float: true })[loaded.plan.outputs[0].name]);
+    const engine = await OrtEngine.create(loaded, { float: true });
+    const got = toFloat32((await engine.run(feeds))[loaded.plan.outputs[0].name]);
+    await engine.release();
+    expect(maxRelError(ref, got)).toBeLessThan(1e-4);
+  });
+
+  it('refuses, with CIM4005, a layer whose MACs could reach 2^24 (float32 would not be exact)', () => {
+    const target = {
+      name: 'wide', array: { rows: 128, cols: 128, cellBits: 8 }, weightBits: 8, activationBits: 16, dacBits: 16,
+      adc: { bits: 8 }, encoding: 'differential',
+    };
+    const { built } = compile({ model: mnist, target: target as never, options: { sidecarUri: 'mem.bin' } });
+    const loaded = openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+    let err: unknown;
+    try { lowerPlan(loaded); } catch (e) { err = e; }
+    expect(isCimcError(err) && err.code === 'CIM4005' && /2\^24/.test(err.message)).toBe(true);
+  });
+});
+
+describe('cimc run|eval --engine ort', () => {
+  it('eval --engine ort prints the same JSON as the reference engine; run writes the same outputs', () => {
+    const dir = tempDir();
+    const plan = path.join(dir, 'mnist.json');
+    expect(cimc(['-q', 'compile', mnist, '-o', plan, '--calib', mnistCalib, '--calib-samples', '64']).code).toBe(0);
+    const args = ['eval', plan, '--inputs', fixture('examples/data/mnist-test-x.npy'), '--labels', fixture('examples/data/mnist-test-y.npy'), '--limit', '30', '--json'];
+    const ref = cimc(args);
+    const ort = cimc([...args, '--engine', 'ort']);
+    expect(ref.code).toBe(0);
+    expect(ort.code).toBe(0);
+    expect(JSON.parse(ort.stdout)).toEqual(JSON.parse(ref.stdout));
+    const runArgs = ['run', plan, '--input', fixture('examples/data/mnist-sample-x.npy')];
+    const r1 = cimc(runArgs);
+    const r2 = cimc([...runArgs, '--engine', 'ort']);
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toBe(r1.stdout);
+    const bad = cimc([...runArgs, '--engine', 'gpu']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/CIM5001.*--engine must be ref or ort/);
+  });
+});
