@@ -1,8 +1,11 @@
 /** cimc's library API: everything the CLI does, callable from TypeScript. */
 export { compile, type CompileRequest, type CompileResult } from './compiler/compile.js';
 export { createCompiler, type Compiler, type CreateCompilerOptions } from './compiler/registry.js';
-export { definePass, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions } from './compiler/pass.js';
+export { definePass, optionList, optionNumber, optionString, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions } from './compiler/pass.js';
 export type { CompilerPlugin, PassInsertion } from './compiler/plugin.js';
+export { attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor, subgraphsOf } from './compiler/ir.js';
+export type { CimNodeAnnotation, CimMapping, CimQuantization, CimSelection } from './compiler/cim/annotations.js';
+export { outputVectors } from './compiler/cim/geometry.js';
 export { Graph, type Node, type Attr, type ValueType, type Dim, type NodeAnnotations, type GraphAnnotations } from './compiler/ir.js';
 export { printGraph } from './compiler/ir-printer.js';
 export { importOnnxFile, importOnnxBytes } from './compiler/onnx-import.js';
@@ -10,7 +13,7 @@ export { exportOnnxBytes, exportOnnxFile } from './compiler/onnx-export.js';
 export { runModel, type RunModelOptions, type RunModelResult } from './compiler/session.js';
 export { inspectGraph, type InspectReport } from './compiler/inspect.js';
 export { defaultPipeline, inspectPipeline } from './compiler/pipeline.js';
-export { CimcError, formatDiagnostic, type Diagnostic, type DiagnosticCode } from './compiler/diagnostics.js';
+export { CimcError, DiagnosticSink, diagnosticCodes, formatDiagnostic, type Diagnostic, type DiagnosticCode } from './compiler/diagnostics.js';
 export { writePlan, serializePlan, sidecarNameFor } from './compiler/plan/write-plan.js';
 export { planReport, formatReportText, formatReportMarkdown, formatReportCsv, type ReportJson } from './compiler/plan/report-format.js';
 export type { BuiltPlan } from './compiler/plan/build-plan.js';

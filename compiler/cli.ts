@@ -23,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--plugin <module>', 'load a plugin (path or package name); repeatable').argParser(collect))
     .option('-q, --quiet', 'no progress bars or notes')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (str, write) => write(`error CIM5001: ${str.replace(/^error: /, '').split('\n')[0]}\n`) });
 
   let compiler: Compiler | undefined;
   const env: CliEnv = {

@@ -27,6 +27,7 @@ export const diagnosticCodes = {
   CIM2006: 'bad compile option',
   CIM2007: 'unknown pass or duplicate pass name',
   CIM2008: 'plugin cannot be loaded or is malformed',
+  CIM2009: 'a note or warning from a pass (what it did or why a rewrite did not fire)',
   // targets (3xxx)
   CIM3001: 'target file cannot be read or parsed',
   CIM3002: 'target does not match the schema',
@@ -112,10 +113,17 @@ function location(where: DiagnosticLocation & { pass?: string }): DiagnosticLoca
 /** Collects warnings and notes during a compile; errors are thrown as CimcError. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
+  /** The pass now running (set by the pass manager); fills `pass` when a caller leaves it out. */
+  currentPass?: string;
   warn(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}): void {
-    this.items.push({ ...location(where), code, message, severity: 'warning' });
+    this.items.push({ ...this.located(where), code, message, severity: 'warning' });
   }
   note(code: DiagnosticCode, message: string, where: DiagnosticLocation & { pass?: string } = {}): void {
-    this.items.push({ ...location(where), code, message, severity: 'note' });
+    this.items.push({ ...this.located(where), code, message, severity: 'note' });
+  }
+  private located(where: DiagnosticLocation & { pass?: string }): DiagnosticLocation & { pass?: string } {
+    const l = location(where);
+    if (l.pass === undefined && this.currentPass !== undefined) l.pass = this.currentPass;
+    return l;
   }
 }

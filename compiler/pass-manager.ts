@@ -40,6 +40,7 @@ export function runPasses(passes: readonly Pass[], graph: Graph, ctx: PassContex
     }
     options.onPassStart?.(pass.name, index, passes.length);
     const start = performance.now();
+    ctx.diagnostics.currentPass = pass.name;
     let result;
     try {
       result = pass.run(current, ctx);
@@ -51,6 +52,7 @@ export function runPasses(passes: readonly Pass[], graph: Graph, ctx: PassContex
       }
       throw e;
     }
+    ctx.diagnostics.currentPass = undefined;
     timings.push({ pass: pass.name, ms: performance.now() - start, changed: result.changed });
     current = result.graph;
     for (const f of pass.provides) facts.add(f);

@@ -16,6 +16,8 @@ import type { DType } from '../compiler/tensor.js';
 
 const passName = 'infer-shapes';
 
+const controlFlowOps = new Set(['If', 'Loop', 'Scan']);
+
 export const inferShapes = definePass({
   name: passName,
   summary: 'Give every value a dtype and a static shape, binding dynamic input dims from --input-shape.',
@@ -29,7 +31,7 @@ export const inferShapes = definePass({
     name: 'partialShapes',
     type: 'boolean',
     default: false,
-    description: 'leave values an unsupported op computes untyped (with a warning) instead of failing; used by cimc inspect',
+    description: 'leave values computed by If/Loop/Scan that cannot be typed untyped (with a warning) instead of failing; used by cimc inspect',
   }],
   run(graph, ctx) {
     const inputs = bindInputShapes(graph, readInputShapes(ctx), ctx.diagnostics);
@@ -42,6 +44,8 @@ export const inferShapes = definePass({
       },
       ...(ctx.options.partialShapes === true ? {
         onUnsupported(e: CimcError) {
+          // Only control flow is shown untyped; an unknown op or domain stays an error.
+          if (!controlFlowOps.has(e.diagnostic.opType ?? '')) throw e;
           ctx.diagnostics.warn(e.code, `${e.message}; its outputs and what depends on them are left untyped`, { ...e.diagnostic, pass: passName, file: ctx.modelPath });
         },
       } : {}),

@@ -85,6 +85,16 @@ describe('plugins', () => {
     expect(report.layers.map((l: { cim: boolean }) => l.cim)).toEqual([false, true, true, false]);
   });
 
+  it("a plugin pass's options are command-line flags; --stats shows its counters", () => {
+    const r = cimc(['--plugin', plugin, 'compile', mnist, '--min-cim-weights', '200', '--report', '--stats', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/total .*│ 3\/4 /);
+    expect(r.stderr).toMatch(/keep-small-layers-digital\.moved\s+1/);
+    expect(expectUserError(cimc(['--plugin', plugin, 'compile', mnist, '--min-cim-weights', 'many', '--report']), 'CIM2006')).toMatch(/--min-cim-weights/);
+    expect(expectUserError(cimc(['compile', mnist, '--min-cim-weights', '5', '--report']), 'CIM5001')).toMatch(/no pass declares 'minCimWeights'/);
+    expectUserError(cimc(['compile', mnist, '--tiling', 'sideways', '--report']), 'CIM5001');
+  });
+
   it('loading the same plugin twice or a broken plugin is an error', () => {
     expectUserError(cimc(['--plugin', plugin, '--plugin', plugin, 'passes']), 'CIM2007');
     const dir = tempDir();

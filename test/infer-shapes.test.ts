@@ -625,6 +625,6 @@ describe('the pass', () => {
     expect(inferShapes.name).toBe('infer-shapes');
     expect(inferShapes.requires).toEqual(['imported']);
     expect(inferShapes.provides).toEqual(['shapes']);
-    expect(inferShapes.options?.map((o) => o.name)).toEqual(['inputShapes']);
+    expect(inferShapes.options?.map((o) => o.name)).toEqual(['inputShapes', 'partialShapes']);
   });
 });

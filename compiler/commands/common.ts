@@ -29,3 +29,9 @@ export function printIrAfterOption(v: string[] | undefined): readonly string[] |
 export function printTimings(timings: readonly PassTiming[]): void {
   process.stderr.write(formatTimings(timings));
 }
+
+export function printStats(stats: ReadonlyMap<string, number>): void {
+  const keys = [...stats.keys()].sort();
+  const width = Math.max(0, ...keys.map((k) => k.length));
+  process.stderr.write(`pass statistics:\n${keys.map((k) => `  ${k.padEnd(width)}  ${stats.get(k)}`).join('\n')}\n`);
+}

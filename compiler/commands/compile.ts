@@ -5,7 +5,8 @@ import { parseInputShapes } from '../input-shapes.js';
 import { sidecarNameFor, writePlan } from '../plan/write-plan.js';
 import { formatReportText } from '../plan/report-format.js';
 import type { CliEnv } from '../cli-env.js';
-import { parsePassList, pipelineOptions, printIrAfterOption, printTimings } from './common.js';
+import { parsePassList, pipelineOptions, printIrAfterOption, printStats, printTimings } from './common.js';
+import { parsePassOptionArgs } from './pass-option-args.js';
 import { CimcError } from '../diagnostics.js';
 import { progressBar } from '../progress.js';
 
@@ -31,6 +32,7 @@ interface CompileFlags {
   timing?: boolean;
   inputShape?: string[];
   calib?: string;
+  stats?: boolean;
   calibSamples?: string;
   adcRange?: string;
 }
@@ -63,12 +65,18 @@ export function registerCompile(program: Command, env: CliEnv): void {
     .option('--dac-bits <n>', 'DAC bits per input cycle (default: target)')
     .option('--calib <x.npy>', 'calibration inputs: measure activation scales and ADC steps')
     .option('--calib-samples <n>', 'calibration samples to use (default 256)')
-    .option('--adc-range <mse|sigma:K>', 'ADC step choice during calibration (default mse)');
+    .option('--adc-range <mse|sigma:K>', 'ADC step choice during calibration (default mse)')
+    .option('--stats', 'print the counters passes recorded')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', '\nOptions declared by passes (built in or from --plugin) are accepted too, e.g. --min-cim-weights 512; see cimc explain PASS.');
   for (const o of pipelineOptions()) cmd.addOption(o);
-  cmd.action(async (model: string, flags: CompileFlags) => {
+  cmd.action(async (model: string, flags: CompileFlags, command: Command) => {
     const compiler = await env.compiler();
+    const passOptions = parsePassOptionArgs(command.args.slice(1), compiler.passes.values());
     if (!flags.output && !flags.report) throw new CimcError('CIM5001', 'give -o PLAN.json (or --report to only print the report)', { field: '--output' });
     const options: Record<string, unknown> = {
+      ...passOptions,
       inputShapes: parseInputShapes(flags.inputShape ?? []),
       keepDigital: flags.keepDigital ? flags.keepDigital.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
       tiling: flags.tiling, encoding: flags.encoding, sliceLayout: flags.sliceLayout, packGroups: flags.packGroups === true ? true : undefined,
@@ -103,5 +111,6 @@ export function registerCompile(program: Command, env: CliEnv): void {
       process.stderr.write(`wrote ${flags.output}: ${t.cimLayers} CIM layers on ${t.arrays} arrays (lower bound ${t.arrayLowerBound}), utilization ${(100 * t.utilization).toFixed(1)}%\n`);
     }
     if (flags.timing) printTimings(result.timings);
+    if (flags.stats) printStats(result.stats);
   });
 }

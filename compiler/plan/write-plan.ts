@@ -31,6 +31,7 @@ export function writePlan(built: BuiltPlan, planFile: string): void {
   }
   writes.push({ tmp: path.join(dir, `.${path.basename(planFile)}.${stamp}.tmp`), final: path.resolve(planFile), data: text });
   try {
+    fs.mkdirSync(dir, { recursive: true });
     for (const w of writes) fs.writeFileSync(w.tmp, w.data);
     for (const w of writes) fs.renameSync(w.tmp, w.final);
   } catch (e) {

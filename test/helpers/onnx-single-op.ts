@@ -10,8 +10,8 @@
  * Attribute values: a plain number is an INT, number[] INTS, string STRING, string[] STRINGS,
  * { float } FLOAT, { floats } FLOATS, { tensor } TENSOR.
  */
-import { uniformSource } from '../../runtime/random.js';
 import onnxProto from 'onnx-proto';
+import { uniformSource } from '../../runtime/random.js';
 import * as ort from 'onnxruntime-node';
 import { digitalKernels } from '../../runtime/ops/index.js';
 import type { RtAttr } from '../../runtime/ops/types.js';
@@ -45,6 +45,18 @@ export interface OpOutput {
 
 /** A seeded PRNG giving floats in [0, 1) (the runtime's own). */
 export const seeded = uniformSource;
+
+export const input = (name: string, shape: number[], extra: Partial<OpInput> = {}): OpInput => ({ name, dtype: 'float32', shape, ...extra });
+export const ints = (name: string, values: number[], dtype: RtDType = 'int64'): OpInput => ({ name, dtype, shape: [values.length], data: values });
+export const floats = (name: string, values: number[], shape: number[] = [values.length]): OpInput => ({ name, dtype: 'float32', shape, data: values });
+export const scalar = (name: string, value: number, dtype: RtDType = 'int64'): OpInput => ({ name, dtype, shape: [], data: [value] });
+
+const irVersionByOpset: [number, number][] = [[8, 3], [9, 4], [10, 5], [11, 6], [14, 7], [18, 8], [20, 9], [22, 10], [99, 11]];
+
+function tensorProto(t: RtTensor, name?: string): onnxProto.onnx.ITensorProto {
+  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
+  return { name, dims: [...t.shape], dataType: onnxCode[t.dtype], rawData: bytes };
+}
 
 function attribute(name: string, a: TestAttr): onnxProto.onnx.IAttributeProto {
   if (typeof a === 'number') return { name, type: AT.INT, i: a };
