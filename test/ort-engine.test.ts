@@ -15,6 +15,8 @@ import { makeTensor, toFloat32 } from '../runtime/tensor.js';
 import { readNpy } from '../runtime/npy.js';
 import { evaluate } from '../runtime/evaluate.js';
 import { OrtEngine, evaluateOrt, lowerPlan } from '../runtime/ort-engine/index.js';
+import { float32AdcIsExact } from '../runtime/ort-engine/lower-plan.js';
+import { clamp, roundHalfEven } from '../runtime/rounding.js';
 import { isCimcError } from '../compiler/diagnostics.js';
 import { maxRelError, randomFloats } from './helpers/ort.js';
 import { cimc, fixture, tempDir } from './helpers/cli.js';
@@ -158,6 +160,60 @@ describe('ORT engine: evaluation and the float path', () => {
     let err: unknown;
     try { lowerPlan(loaded); } catch (e) { err = e; }
     expect(isCimcError(err) && err.code === 'CIM4005' && /2\^24/.test(err.message)).toBe(true);
+  });
+});
+
+describe('ORT engine: the float32 ADC shortcut', () => {
+  it('float32AdcIsExact agrees with a brute-force comparison over every MAC value', () => {
+    let exact = 0;
+    let inexact = 0;
+    for (let i = 0; i < 400; i++) {
+      // Log-uniform steps in [0.25, 600], some exact powers of two, and adversarial steps that put
+      // a code boundary (k − ½)·Δ within a few 1e-9 of an integer MAC.
+      const k = 1 + (i % 15);
+      const step = i >= 300 ? ((300 + 53 * i) % 5000 + 1) / (k - 0.5) * (1 + (i % 2 ? 1 : -1) * 1e-9 * (1 + (i % 7)))
+        : i % 10 === 0 ? 2 ** ((i / 10) % 9) : 0.25 * 2400 ** (((i * 7919) % 1000) / 1000) * (1 + ((i * 104729) % 997) / 1e7);
+      const codeMax = i % 2 ? 15 : 255;
+      const macMax = 6000;
+      const s32 = Math.fround(step);
+      let same = true;
+      for (let m = 0; m <= macMax && same; m++) {
+        same = clamp(roundHalfEven(m / step), 0, codeMax) === clamp(roundHalfEven(Math.fround(m / s32)), 0, codeMax);
+      }
+      expect(float32AdcIsExact(step, macMax, codeMax)).toBe(same);
+      if (same) exact++; else inexact++;
+    }
+    // Both outcomes occur, so the check is not vacuous.
+    expect(exact).toBeGreaterThan(10);
+    expect(inexact).toBeGreaterThan(0);
+  });
+});
+
+describe('ORT engine with cell variation', () => {
+  it('perturbed cells: the same outputs to float rounding of the analog MACs (argmax agrees)', async () => {
+    const loaded = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64 });
+    const variation = { kind: 'lognormal' as const, sigma: 0.1, seed: 5 };
+    const exe = executableFromPlan(loaded, { variation });
+    const engine = await OrtEngine.create(loaded, { variation });
+    const input = loaded.plan.inputs[0];
+    const out = loaded.plan.outputs[0].name;
+    let agree = 0;
+    const digits = mnistDigits(200, 16);
+    try {
+      for (const x of digits) {
+        const feeds = { [input.name]: makeTensor('float32', input.shape, x) };
+        const ref = toFloat32(execute(exe, feeds)[out]);
+        const got = toFloat32((await engine.run(feeds))[out]);
+        expect(maxRelError(ref, got)).toBeLessThan(0.05);
+        if (argmax(ref) === argmax(got)) agree++;
+      }
+    } finally {
+      await engine.release();
+    }
+    expect(agree).toBeGreaterThanOrEqual(15);
+    // and the variation really changed the outputs
+    const clean = toFloat32(execute(executableFromPlan(loaded), { [input.name]: makeTensor('float32', input.shape, digits[0]) })[out]);
+    expect(maxRelError(clean, toFloat32(execute(exe, { [input.name]: makeTensor('float32', input.shape, digits[0]) })[out]))).toBeGreaterThan(1e-4);
   });
 });
 

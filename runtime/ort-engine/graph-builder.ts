@@ -88,9 +88,16 @@ export class GraphBuilder {
     return this.op('Pad', [x, this.int64s('pads', pads), this.scalar('pad_value', dtype, value)], { mode: { kind: 'string', value: 'constant' } });
   }
 
-  /** clamp(x, lo, hi) as Min/Max (defined for double at every opset, unlike Clip). */
+  /**
+   * clamp(x, lo, hi): one Clip from opset 12 (onnxruntime's Clip-11 is float32-only), else
+   * Min/Max; lo = -Infinity leaves the lower side open.
+   */
   clamp(x: string, lo: number, hi: number, dtype: 'float32' | 'float64'): string {
-    return this.op('Max', [this.op('Min', [x, this.scalar('hi', dtype, hi)]), this.scalar('lo', dtype, lo)]);
+    if (this.opset >= 12) {
+      return this.op('Clip', [x, lo === -Infinity ? '' : this.scalar('lo', dtype, lo), this.scalar('hi', dtype, hi)]);
+    }
+    const upper = this.op('Min', [x, this.scalar('hi', dtype, hi)]);
+    return lo === -Infinity ? upper : this.op('Max', [upper, this.scalar('lo', dtype, lo)]);
   }
 }
 

@@ -27,11 +27,12 @@
 import { CimcError } from '../../compiler/diagnostics.js';
 import { Graph, type Attr } from '../../compiler/ir.js';
 import { exportOnnxBytes } from '../../compiler/onnx-export.js';
-import { makeTensor, type DType, type Tensor } from '../../compiler/tensor.js';
-import { prepareCimLayer, type PreparedCimLayer } from '../cim-layer.js';
+import type { DType, Tensor } from '../../compiler/tensor.js';
+import { prepareCimLayer, type CimLayerData, type PreparedCimLayer } from '../cim-layer.js';
 import { cimLayerDataFromPlan } from '../executor.js';
 import type { LoadedPlan } from '../plan-reader.js';
-import type { CimLayer, ConvGeometry, MatMulGeometry } from '../plan-types.js';
+import type { CimLayer, ConvGeometry, MatMulGeometry, RowTile } from '../plan-types.js';
+import { clamp, roundHalfEven } from '../rounding.js';
 import { cellPerturbation, type VariationSpec } from '../variation.js';
 import { emitDigitalStep, planTensor } from './digital.js';
 import { GraphBuilder, intAttr, intsAttr } from './graph-builder.js';
@@ -113,6 +114,98 @@ export function lowerPlan(loaded: LoadedPlan, options: LowerOptions = {}): Lower
   return { ...lowered, bytes: exportOnnxBytes(lowered.graph, { producer: 'cimc-ort-engine' }) };
 }
 
+/** One row tile's columns: which plan columns, their local output channels, and their cells. */
+interface TileColumns {
+  tile: RowTile;
+  tileIndex: number;
+  /** Column indices (into the layer's columns), in column order. */
+  cols: Int32Array;
+  /** Output channel within the group, per tile column. */
+  outLocal: Int32Array;
+  /** Cell of tile row r in tile column j. */
+  cell(r: number, j: number): number;
+}
+
+interface LayerCells {
+  data: CimLayerData;
+  tiles: TileColumns[];
+  /** Largest cell value. */
+  cellPeak: number;
+}
+
+function bad(data: CimLayerData, message: string): never {
+  throw new CimcError('CIM4002', message, { node: data.name });
+}
+
+/**
+ * The layer's tiles reading the plan's uint8 cells in place (no float copies: VGG-16's
+ * classifier alone has 4·10^8 cells), with the checks the reference kernel makes before it
+ * indexes anything. Shapes the checks leave out are checked by onnxruntime's own kernels.
+ */
+function layerCells(data: CimLayerData): LayerCells {
+  const g = data.geometry;
+  const nCols = data.columns.rowTile.length;
+  const ng = data.channelsPerGroup;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  if (!Number.isSafeInteger(ng) || ng < 1 || ng * g.groups !== outChannels) bad(data, 'channelsPerGroup × groups differs from the output channels');
+  if (g.kind === 'conv') {
+    const [kh, kw] = g.kernel;
+    if (g.inputShape[1] !== g.inChannels || g.outputShape[1] !== g.outChannels || g.inChannels % g.groups !== 0 || g.rowsPerGroup !== (g.inChannels / g.groups) * kh * kw) {
+      bad(data, `geometry: channels, groups, kernel and rowsPerGroup ${g.rowsPerGroup} disagree`);
+    }
+  } else if (g.rowsPerGroup !== g.inFeatures || g.groups !== 1) {
+    bad(data, `geometry: rowsPerGroup ${g.rowsPerGroup} differs from ${g.inFeatures} input features`);
+  }
+  for (const [k, v] of Object.entries(data.columns)) if (v.length !== nCols) bad(data, `columns.${k} has ${v.length} entries, expected ${nCols}`);
+  if (data.adcStep.length !== nCols || data.dequantFactor.length !== nCols) bad(data, 'adcStep/dequantFactor length differs from the column count');
+  if (data.weightScale.length !== data.rowTiles.length * ng || data.weightSum.length !== data.rowTiles.length * ng) bad(data, 'weightScale/weightSum shape differs from [rowTiles, Ng]');
+  if (data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) bad(data, 'weightMatrix size differs from [groups, K, Ng]');
+  if (data.bias && data.bias.length !== outChannels) bad(data, `bias has ${data.bias.length} entries, expected ${outChannels}`);
+  for (const t of data.rowTiles) {
+    if (!(t.group >= 0 && t.group < g.groups && t.rowStart >= 0 && t.rowCount >= 1 && t.rowStart + t.rowCount <= g.rowsPerGroup)) {
+      bad(data, `row tile ${t.group}:${t.rowStart}+${t.rowCount} is outside the group's ${g.rowsPerGroup} rows`);
+    }
+  }
+  const byTile: number[][] = data.rowTiles.map(() => []);
+  const cellOffset = new Float64Array(nCols);
+  let total = 0;
+  for (let c = 0; c < nCols; c++) {
+    const t = data.columns.rowTile[c];
+    if (!(t >= 0 && t < data.rowTiles.length)) bad(data, `column ${c} names row tile ${t} of ${data.rowTiles.length}`);
+    const o = data.columns.outChannel[c];
+    if (!(o >= 0 && o < outChannels) || Math.floor(o / ng) !== data.rowTiles[t].group) bad(data, `column ${c} names output channel ${o} outside its group`);
+    if (!(data.columns.slice[c] >= 0 && data.columns.slice[c] < data.bits.slices)) bad(data, `column ${c} names slice ${data.columns.slice[c]}`);
+    if (!(data.adcStep[c] > 0)) bad(data, `column ${c} has ADC step ${data.adcStep[c]}`);
+    byTile[t].push(c);
+    cellOffset[c] = total;
+    total += data.rowTiles[t].rowCount;
+  }
+  if (total !== data.cells.length) bad(data, `cells has ${data.cells.length} entries, the columns need ${total}`);
+  const cellMax = 2 ** data.bits.cell - 1;
+  let cellPeak = 0;
+  for (let i = 0; i < data.cells.length; i++) if (data.cells[i] > cellPeak) cellPeak = data.cells[i];
+  if (cellPeak > cellMax) bad(data, `cell value ${cellPeak} exceeds ${data.bits.cell}-bit cells`);
+  const cells = data.cells;
+  const tiles = data.rowTiles.map((tile, tileIndex): TileColumns => {
+    const cols = Int32Array.from(byTile[tileIndex]);
+    const outLocal = cols.map((c) => data.columns.outChannel[c] - tile.group * ng);
+    const offsets = Float64Array.from(cols, (c) => cellOffset[c]);
+    return { tile, tileIndex, cols, outLocal, cell: (r, j) => cells[offsets[j] + r] };
+  });
+  return { data, tiles, cellPeak };
+}
+
+/** The same from the reference kernel's prepared layer (perturbed cells under variation). */
+function preparedCells(p: PreparedCimLayer): LayerCells {
+  let cellPeak = 0;
+  const tiles = p.tiles.map((t): TileColumns => {
+    const nc = t.cols.length;
+    for (let i = 0; i < t.u.length; i++) cellPeak = Math.max(cellPeak, Math.abs(t.u[i]));
+    return { tile: t.tile, tileIndex: t.tileIndex, cols: t.cols, outLocal: t.outLocal, cell: (r, j) => t.u[r * nc + j] };
+  });
+  return { data: p.data, tiles, cellPeak };
+}
+
 /** The column layout every tile is padded to: slot (tile, j, o) of S = tiles · J · Ng. */
 interface SlotLayout {
   /** Groups. */
@@ -123,14 +216,14 @@ interface SlotLayout {
   j: number;
   ng: number;
   /** Prepared tile by padded tile index (g · tilesPerGroup + τ), or undefined. */
-  tileAt: (PreparedCimLayer['tiles'][number] | undefined)[];
+  tileAt: (TileColumns | undefined)[];
   /** Slot of each (prepared tile, column j of the tile). */
   slotOf: Int32Array[];
 }
 
-function slotLayout(p: PreparedCimLayer, groups: number): SlotLayout {
+function slotLayout(p: LayerCells, groups: number): SlotLayout {
   const ng = p.data.channelsPerGroup;
-  const byGroup: PreparedCimLayer['tiles'][number][][] = Array.from({ length: groups }, () => []);
+  const byGroup: TileColumns[][] = Array.from({ length: groups }, () => []);
   for (const t of p.tiles) byGroup[t.tile.group].push(t);
   const tilesPerGroup = Math.max(1, ...byGroup.map((ts) => ts.length));
   let j = 1;
@@ -155,9 +248,35 @@ function slotLayout(p: PreparedCimLayer, groups: number): SlotLayout {
   return { groups, tilesPerGroup, j, ng, tileAt, slotOf };
 }
 
+/**
+ * Whether clamp(round(M / Δ)) computed in float32 (Δ rounded to float32, a correctly rounded
+ * float32 quotient) equals the reference's float64 code for every integer 0 ≤ M ≤ macMax. Both
+ * are non-decreasing steps of M whose jumps sit within ±2 of (k − ½)·Δ (the two quotients differ
+ * by < 2^−23 relative and M < 2^24), so comparing M around every boundary decides it.
+ */
+export function float32AdcIsExact(step: number, macMax: number, codeMax: number): boolean {
+  const s32 = Math.fround(step);
+  if (!(s32 > 0) || !Number.isFinite(s32) || macMax >= exactFloat32) return false;
+  const code64 = (m: number): number => clamp(roundHalfEven(m / step), 0, codeMax);
+  // A float64 quotient of two float32 values rounded to float32 is the correctly rounded float32 quotient.
+  const code32 = (m: number): number => clamp(roundHalfEven(Math.fround(m / s32)), 0, codeMax);
+  for (let k = 1; k <= codeMax; k++) {
+    const edge = Math.floor((k - 0.5) * step);
+    if (edge - 2 > macMax) break;
+    for (let m = Math.max(0, edge - 2); m <= Math.min(macMax, edge + 2); m++) if (code64(m) !== code32(m)) return false;
+  }
+  return true;
+}
+
 class LayerLowering {
-  private readonly p: PreparedCimLayer;
+  private readonly p: LayerCells;
   private readonly name: string;
+  /** Without Gaussian variation every cell, hence every MAC, is ≥ 0. */
+  private readonly cellsNonNegative: boolean;
+  /** Without variation the cells are integers 0 … 2^c − 1 (c ≤ 8). */
+  private readonly integerCells: boolean;
+  /** The largest MAC an input cycle can produce. */
+  private macMax = 0;
 
   constructor(
     private readonly b: GraphBuilder,
@@ -170,8 +289,11 @@ class LayerLowering {
   ) {
     const data = cimLayerDataFromPlan(loaded, l, index);
     const perturb = options.variation && options.variation.sigma > 0 ? cellPerturbation(options.variation, index, l.bits.cell) : undefined;
-    this.p = prepareCimLayer(data, perturb);
+    // Variation: the reference kernel's own perturbed cells; otherwise the plan's cells in place.
+    this.p = perturb ? preparedCells(prepareCimLayer(data, perturb)) : layerCells(data);
     this.name = l.name;
+    this.cellsNonNegative = !perturb || options.variation?.kind === 'lognormal';
+    this.integerCells = !perturb && l.bits.cell <= 8;
     if (!options.float) this.checkBounds();
   }
 
@@ -186,7 +308,8 @@ class LayerLowering {
     const maxRows = d.rowTiles.reduce((m, t) => Math.max(m, t.rowCount), 0);
     const xDriven = d.activation.qmax + d.activation.inputOffset;
     const planeMax = Math.min(2 ** d.bits.dac - 1, xDriven);
-    const mac = Number.isInteger(this.p.macBound) ? Math.min(this.p.macBound, maxRows * planeMax * cellMax) : maxRows * planeMax * cellMax;
+    const mac = maxRows * planeMax * Math.min(cellMax, Math.ceil(this.p.cellPeak));
+    this.macMax = mac;
     if (mac >= exactFloat32) {
       this.fail(`the largest MAC (${maxRows} rows × ${planeMax} × ${cellMax} = ${mac}) reaches 2^24: float32 convolutions in onnxruntime would not be exact; use the reference engine`);
     }
@@ -195,12 +318,28 @@ class LayerLowering {
     }
   }
 
+  // Tensors are handed over without a copy (the arrays are built here and not touched again).
   private f64(hint: string, shape: readonly number[], data: Float64Array): string {
-    return this.b.tensor(hint, makeTensor('float64', shape, data));
+    return this.b.tensor(hint, { dtype: 'float64', shape, data });
   }
 
   private f32(hint: string, shape: readonly number[], data: Float32Array): string {
-    return this.b.tensor(hint, makeTensor('float32', shape, data));
+    return this.b.tensor(hint, { dtype: 'float32', shape, data });
+  }
+
+  /** Storage for cell weights: uint8 when the cells are integers, else float32. */
+  private cellArray(length: number): Uint8Array | Float32Array {
+    return this.integerCells ? new Uint8Array(length) : new Float32Array(length);
+  }
+
+  /**
+   * Cell weights: stored as uint8 and cast to float32 in-graph (onnxruntime folds the Cast when
+   * the session is created), which keeps the ONNX bytes 4× smaller (VGG-16 stays below
+   * protobuf's 2 GB); perturbed cells (variation) are real numbers and stay float32.
+   */
+  private cellWeights(hint: string, shape: readonly number[], data: Uint8Array | Float32Array): string {
+    if (data instanceof Float32Array) return this.f32(hint, shape, data);
+    return this.b.cast(this.b.tensor(hint, { dtype: 'uint8', shape, data }), 'float32');
   }
 
   /** s_a as a float64 scalar value (a constant, or computed from the input in-graph). */
@@ -246,10 +385,18 @@ class LayerLowering {
   /** ADC codes (float64) of the integer MACs, step broadcast from stepShape. */
   private adc(macs: string, steps: Float64Array, stepShape: readonly number[]): string {
     const b = this.b;
-    const md = b.cast(macs, 'float64');
-    if (this.p.data.bits.adc === 'ideal') return md;
-    const div = b.op('Div', [md, this.f64('adc_step', stepShape, steps)]);
-    return b.clamp(b.op('Round', [div]), 0, this.p.data.bits.adcLevels - 1, 'float64');
+    const d = this.p.data;
+    if (d.bits.adc === 'ideal') return b.cast(macs, 'float64');
+    const codeMax = d.bits.adcLevels - 1;
+    // M ≥ 0 unless Gaussian variation made cells negative: then round(M/Δ) ≥ 0 needs no lower clamp.
+    const lo = this.cellsNonNegative ? -Infinity : 0;
+    if (this.integerCells && steps.every((step) => float32AdcIsExact(step, this.macMax, codeMax))) {
+      // The same codes from float32 arithmetic (checked at every code boundary): half the bytes.
+      const div = b.op('Div', [macs, this.f32('adc_step', stepShape, Float32Array.from(steps))]);
+      return b.cast(b.clamp(b.op('Round', [div]), lo, codeMax, 'float32'), 'float64');
+    }
+    const div = b.op('Div', [b.cast(macs, 'float64'), this.f64('adc_step', stepShape, steps)]);
+    return b.clamp(b.op('Round', [div]), lo, codeMax, 'float64');
   }
 
   /** Per column: the factor dequantFactor·2^(d·k) (times s_a when static), by cycle. */
@@ -325,7 +472,7 @@ class LayerLowering {
     }
 
     // Weights [slots, mMax, kh, kw], ADC steps [slots], factors [cycles, slots].
-    const weights = new Float32Array(slots * mMax * area);
+    const weights = this.cellArray(slots * mMax * area);
     const steps = new Float64Array(slots).fill(1);
     const x4 = g.spatialDims === 2 ? this.input : b.reshape(this.input, [n, cin, 1, w]);
     const { xp, s } = this.drive(x4, n > 1);
@@ -340,7 +487,7 @@ class LayerLowering {
         for (let r = 0; r < t.tile.rowCount; r++) {
           const row = t.tile.rowStart + r;
           const ci = Math.floor(row / area) - chanLo[tt];
-          weights[(slot * mMax + ci) * area + (row % area)] = t.u[r * nc + jj];
+          weights[(slot * mMax + ci) * area + (row % area)] = t.cell(r, jj);
         }
         steps[slot] = bits.adc === 'ideal' ? 1 : d.adcStep[c];
         for (let k = 0; k < bits.cycles; k++) factors[k * slots + slot] = this.columnFactor(c, k, s.static);
@@ -355,7 +502,7 @@ class LayerLowering {
     const convAttrs: Record<string, Attr> = {
       group: intAttr(tiles), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr([0, 0, 0, 0]),
     };
-    const macs = b.op('Conv', [gathered, this.f32('cells', [slots, mMax, kh, kw], weights)], convAttrs);
+    const macs = b.op('Conv', [gathered, this.cellWeights('cells', [slots, mMax, kh, kw], weights)], convAttrs);
     const codes = this.adc(b.reshape(macs, [bits.cycles, n, slots, oh, ow]), steps, [1, 1, slots, 1, 1]);
     const scaled = b.op('Mul', [codes, this.f64('dequant', [bits.cycles, 1, slots, 1, 1], factors)]);
     const grouped = b.reshape(scaled, [bits.cycles, n, g.groups, tilesPerGroup * J, ng, oh, ow]);
@@ -363,7 +510,7 @@ class LayerLowering {
 
     if (d.weightOffset !== 0) {
       // Σx' over each tile's rows: a conv with all-ones weights on x' (pad channels zero).
-      const ones = new Float32Array(tiles * mMax * area);
+      const ones = this.cellArray(tiles * mMax * area);
       const corr = new Float64Array(g.groups * ng * tilesPerGroup);
       for (const t of this.p.tiles) {
         const tt = lay.tileAt.indexOf(t);
@@ -378,7 +525,7 @@ class LayerLowering {
         }
       }
       const xg = identity ? padded : b.op('Gather', [padded, b.int64s('tile_channels', gather)], { axis: intAttr(1) });
-      const sums = b.op('Conv', [xg, this.f32('ones', [tiles, mMax, kh, kw], ones)], convAttrs);
+      const sums = b.op('Conv', [xg, this.cellWeights('ones', [tiles, mMax, kh, kw], ones)], convAttrs);
       const sd = b.reshape(b.cast(sums, 'float64'), [n, g.groups, tilesPerGroup, oh * ow]);
       const c = b.op('MatMul', [this.f64('weight_offset_correction', [g.groups, ng, tilesPerGroup], corr), sd]);
       y = b.op('Sub', [y, b.reshape(c, [n, g.outChannels, oh, ow])]);
@@ -406,7 +553,7 @@ class LayerLowering {
     lay.tileAt.forEach((t, tt) => {
       for (let mi = 0; mi < mMax; mi++) gather[tt * mMax + mi] = t && mi < t.tile.rowCount ? t.tile.rowStart + mi : k;
     });
-    const weights = new Float32Array(tiles * mMax * J * nOut);
+    const weights = this.cellArray(tiles * mMax * J * nOut);
     const steps = new Float64Array(slots).fill(1);
     const factors = new Float64Array(tiles * bits.cycles * J * nOut);
     for (const t of this.p.tiles) {
@@ -416,7 +563,7 @@ class LayerLowering {
         const c = t.cols[jj];
         const slot = lay.slotOf[t.tileIndex][jj];
         const within = slot - tt * J * nOut; // (j, o) inside the tile
-        for (let r = 0; r < t.tile.rowCount; r++) weights[(tt * mMax + r) * J * nOut + within] = t.u[r * nc + jj];
+        for (let r = 0; r < t.tile.rowCount; r++) weights[(tt * mMax + r) * J * nOut + within] = t.cell(r, jj);
         steps[slot] = bits.adc === 'ideal' ? 1 : d.adcStep[c];
         for (let cy = 0; cy < bits.cycles; cy++) factors[(tt * bits.cycles + cy) * J * nOut + within] = this.columnFactor(c, cy, s.static);
       }
@@ -426,7 +573,7 @@ class LayerLowering {
     const planes = b.reshape(this.planes(xz, [1, pixels, kz]), [bits.cycles, pixels, kz]);
     const gathered = b.op('Gather', [planes, b.constant('tile_features', 'int64', [tiles, mMax], gather.map((v) => BigInt(v)))], { axis: intAttr(2) });
     const byTile = b.reshape(b.op('Transpose', [gathered], { perm: intsAttr([2, 0, 1, 3]) }), [tiles, bits.cycles * pixels, mMax]);
-    const macs = b.op('MatMul', [byTile, this.f32('cells', [tiles, mMax, J * nOut], weights)]);
+    const macs = b.op('MatMul', [byTile, this.cellWeights('cells', [tiles, mMax, J * nOut], weights)]);
     const codes = this.adc(b.reshape(macs, [tiles, bits.cycles, pixels, J, nOut]), steps, [tiles, 1, 1, J, nOut]);
     const scaled = b.op('Mul', [codes, this.f64('dequant', [tiles, bits.cycles, 1, J, nOut], factors)]);
     let y = b.reduceSum(scaled, [0, 1, 3], false); // [pixels, N]
