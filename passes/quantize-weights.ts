@@ -7,7 +7,7 @@ import { definePass } from '../compiler/pass.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
 import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
-import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
+import { chooseWeightScales, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../compiler/diagnostics.js';
 
 function distinctPairs(a: Int32Array, b: Int32Array): number {
@@ -32,19 +32,30 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const k = m.geometry.rowsPerGroup;
   const qT = new Int32Array(m.matrix.length);
   const weightSum = new Int32Array(tiles * ng);
+  // A blocked transpose (32×32 tiles) so that neither the reads nor the writes stride through
+  // memory on large layers.
+  const block = 32;
+  const { qmin, qmax } = range;
   for (let t = 0; t < tiles; t++) {
     const tile = m.rowTiles[t];
     const base = tile.group * k * ng;
-    for (let ol = 0; ol < ng; ol++) {
-      const scale = weightScale[t * ng + ol];
-      const out = base + ol * k;
-      let sum = 0;
-      for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
-        const v = quantizeWeight(m.matrix[base + r * ng + ol], scale, range);
-        qT[out + r] = v;
-        sum += v;
+    const end = tile.rowStart + tile.rowCount;
+    for (let r0 = tile.rowStart; r0 < end; r0 += block) {
+      const r1 = Math.min(end, r0 + block);
+      for (let o0 = 0; o0 < ng; o0 += block) {
+        const o1 = Math.min(ng, o0 + block);
+        for (let r = r0; r < r1; r++) {
+          const row = base + r * ng;
+          for (let ol = o0; ol < o1; ol++) {
+            const x = m.matrix[row + ol] / weightScale[t * ng + ol];
+            let v = Math.round(x);
+            if (v - x === 0.5 && v % 2 !== 0) v -= 1; // half to even
+            v = v < qmin ? qmin : v > qmax ? qmax : v;
+            qT[base + ol * k + r] = v;
+            weightSum[t * ng + ol] += v;
+          }
+        }
       }
-      weightSum[t * ng + ol] = sum;
     }
   }
 

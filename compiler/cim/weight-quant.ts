@@ -48,11 +48,18 @@ export function chooseWeightScales(m: CimMapping, keys: Int32Array, range: Weigh
   const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
   const maxAbs = new Float64Array(keyCount);
   const ng = m.channelsPerGroup;
+  // Row-major over the matrix (rows outer, channels inner): sequential reads on big layers.
+  const k = m.geometry.rowsPerGroup;
+  const tileMax = new Float64Array(ng);
   for (let t = 0; t < m.rowTiles.length; t++) {
-    for (let ol = 0; ol < ng; ol++) {
-      const k = keys[t * ng + ol];
-      forEachWeight(m, t, ol, (w) => { const a = Math.abs(w); if (a > maxAbs[k]) maxAbs[k] = a; });
+    const tile = m.rowTiles[t];
+    const base = tile.group * k * ng;
+    tileMax.fill(0);
+    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
+      const row = base + r * ng;
+      for (let ol = 0; ol < ng; ol++) { const a = Math.abs(m.matrix[row + ol]); if (a > tileMax[ol]) tileMax[ol] = a; }
     }
+    for (let ol = 0; ol < ng; ol++) { const key = keys[t * ng + ol]; if (tileMax[ol] > maxAbs[key]) maxAbs[key] = tileMax[ol]; }
   }
   const scales = new Float64Array(keyCount);
   for (let k = 0; k < keyCount; k++) scales[k] = maxAbs[k] > 0 ? maxAbs[k] / range.qmax : 1;

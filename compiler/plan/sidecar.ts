@@ -22,7 +22,7 @@ export class SidecarWriter {
     const pad = (8 - (this.length % 8)) % 8;
     if (pad) { this.chunks.push(new Uint8Array(pad)); this.length += pad; }
     const ref: TensorRef = { dtype, shape: [...shape], buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength, sha256: sha256(bytes) };
-    this.chunks.push(bytes.slice());
+    this.chunks.push(bytes); // not copied: tensors handed to a plan are never modified afterwards
     this.length += bytes.byteLength;
     return ref;
   }
