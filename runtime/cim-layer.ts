@@ -69,6 +69,8 @@ const maxLayerElements = 2 ** 31 - 1;
 
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 const positiveInts = (v: readonly number[]): boolean => v.every((d) => Number.isSafeInteger(d) && d >= 1);
+/** `v` is a list of `n` safe integers ≥ `min` (the schema leaves geometry fields untyped). */
+const intList = (v: unknown, n: number, min: number): boolean => Array.isArray(v) && v.length === n && v.every((d) => Number.isSafeInteger(d) && d >= min);
 
 /**
  * The geometry must describe the tensors the kernel allocates and indexes: shapes of at most
@@ -84,11 +86,13 @@ function checkGeometry(data: CimLayerData): void {
     }
   }
   if (g.kind === 'conv') {
+    if (g.spatialDims !== 1 && g.spatialDims !== 2) bad(`spatialDims ${String(g.spatialDims)} must be 1 or 2`);
     const rank = g.spatialDims + 2;
     if (g.inputShape.length !== rank || g.outputShape.length !== rank) bad(`a ${g.spatialDims}-d conv needs rank-${rank} input and output shapes`);
-    if (!positiveInts([g.inChannels, g.outChannels, g.groups, ...g.kernel, ...g.strides, ...g.dilations]) || !g.pads.every((p) => Number.isSafeInteger(p) && p >= 0)) {
-      bad('channels, groups, kernel, strides and dilations must be positive integers, pads non-negative integers');
+    if (!positiveInts([g.inChannels, g.outChannels, g.groups]) || !intList(g.kernel, 2, 1) || !intList(g.strides, 2, 1) || !intList(g.dilations, 2, 1) || !intList(g.pads, 4, 0)) {
+      bad('channels and groups must be positive integers, kernel/strides/dilations two positive integers, pads four non-negative integers');
     }
+    if (g.outChannels % g.groups !== 0) bad(`${g.outChannels} output channels are not divisible by ${g.groups} groups`);
     if (g.inputShape[1] !== g.inChannels || g.outputShape[1] !== g.outChannels || g.inputShape[0] !== g.outputShape[0]) {
       bad(`shapes [${g.inputShape.join(',')}] → [${g.outputShape.join(',')}] disagree with ${g.inChannels} → ${g.outChannels} channels`);
     }
@@ -103,6 +107,7 @@ function checkGeometry(data: CimLayerData): void {
       if (g.outputShape[2 + i] !== expected) bad(`output size ${g.outputShape[2 + i]} on spatial axis ${i} should be ${expected}`);
     });
   } else {
+    if (!positiveInts([g.inFeatures, g.outFeatures]) || typeof g.transposeInput !== 'boolean') bad('inFeatures/outFeatures must be positive integers, transposeInput a boolean');
     const inner = g.transposeInput ? g.inputShape[0] : g.inputShape[g.inputShape.length - 1];
     const pixels = g.transposeInput ? g.inputShape[1] : product(g.inputShape.slice(0, -1));
     if ((g.transposeInput && g.inputShape.length !== 2) || inner !== g.inFeatures || g.rowsPerGroup !== g.inFeatures || g.groups !== 1) {

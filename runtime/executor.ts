@@ -128,6 +128,11 @@ function lastUses(exe: Executable): Map<string, number> {
   return last;
 }
 
+/** A typed array or buffer larger than the engine can allocate. */
+function isAllocationFailure(e: unknown): e is RangeError {
+  return e instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length/.test(e.message);
+}
+
 /** Runs one inference; feeds must have the plan's input shapes. */
 export function execute(exe: Executable, feeds: Record<string, RtTensor>, options: ExecuteOptions = {}): Record<string, RtTensor> {
   const env = new Map<string, RtTensor>(exe.constants);
@@ -156,7 +161,14 @@ export function execute(exe: Executable, feeds: Record<string, RtTensor>, option
         if (!v) throw new CimcError('CIM4005', `value '${n}' is not available`, { node: s.name, opType: s.opType });
         return v;
       });
-      const outs = s.kernel(ins, s.attrs, { node: s.name, opset: exe.opset, opType: s.opType, outputCount: s.outputs.length });
+      let outs: (RtTensor | undefined)[];
+      try {
+        outs = s.kernel(ins, s.attrs, { node: s.name, opset: exe.opset, opType: s.opType, outputCount: s.outputs.length });
+      } catch (e) {
+        // Attributes of a tampered plan (pads of 2^31) can size a result beyond any typed array.
+        if (isAllocationFailure(e)) throw new CimcError('CIM4005', `the result is too large to allocate (${e.message})`, { node: s.name, opType: s.opType });
+        throw e;
+      }
       s.outputs.forEach((name, k) => {
         if (!name) return;
         const v = outs[k];

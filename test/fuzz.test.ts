@@ -421,6 +421,17 @@ describe('fuzz regressions (crashes found by the fuzzer, now CimcErrors)', () =>
     p.layers[0].bits.cycles = 1e9;
     expectCode('CIM4002', () => run(p));
   });
+  it('plan whose conv geometry has pads = 3 instead of a list (was TypeError: g.pads.every is not a function)', () => {
+    const p = structuredClone(planBases[1].plan) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    p.layers[0].geometry.pads = 3;
+    expectCode('CIM4002', () => { executeBatch(executableFromPlan(openPlan(p, 'r.json')), planBases[1].x); });
+  });
+  it('plan whose MaxPool pads are [0,0,0,2^31] (was RangeError: invalid typed array length)', () => {
+    const p = structuredClone(planBases[1].plan) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const pool = p.schedule.find((s: { opType: string }) => s.opType === 'MaxPool');
+    pool.attrs.pads = [0, 0, 0, 2 ** 31];
+    expectCode('CIM4005', () => { executeBatch(executableFromPlan(openPlan(p, 'r.json')), planBases[1].x); });
+  });
   it('plan declaring an output shape the steps do not produce (silently wrong output)', () => {
     const p = tiny();
     p.outputs[0].shape = [1, 4];
