@@ -172,10 +172,17 @@ model('onnx-enormous-dim', 'an initializer of shape [2^40, 64] (must be refused 
 model('onnx-enormous-input-dim', 'the graph input declares a height of 2^40 (must not allocate)', (m) => {
   m.graph.input[0].type.tensorType.shape.dim[2] = onnx.TensorShapeProto.Dimension.create({ dimValue: 2 ** 40 });
 }, { code: 'CIM2002', mentions: '/graph/input/input' }, ['compile']);
-model('onnx-enormous-value-info', 'a value_info declares the first Conv output as [1, 16, 2^40, 2^40] (a declaration only: must not allocate)', (m) => {
-  m.graph.valueInfo.push(onnx.ValueInfoProto.create({ name: '/features/features.0/Conv_output_0', type: { tensorType: { elemType: 1, shape: { dim: [1, 16, 2 ** 40, 2 ** 40].map((d) => ({ dimValue: d })) } } } }));
-  node(m, gemm).input[0] = 'ghost';
-}, { code: 'CIM1005', mentions: 'ghost' });
+model('onnx-constant-of-shape-huge', 'ConstantOfShape of a constant shape [2^20, 2^20] feeding the classifier (folding and inference must refuse it, not allocate)', (m) => {
+  m.graph.initializer.push(onnx.TensorProto.create({ name: 'huge_dims', dataType: 7, dims: [2], int64Data: [2 ** 20, 2 ** 20] }));
+  m.graph.node.splice(m.graph.node.length - 1, 0, onnx.NodeProto.create({ name: 'huge_fill', opType: 'ConstantOfShape', input: ['huge_dims'], output: ['huge_fill_out'] }));
+  m.graph.node.splice(m.graph.node.length - 1, 0, onnx.NodeProto.create({ name: 'huge_add', opType: 'Add', input: ['/features/features.12/Flatten_output_0', 'huge_fill_out'], output: ['huge_sum'] }));
+  node(m, gemm).input[0] = 'huge_sum';
+}, { code: 'CIM2002', mentions: 'huge_fill' });
+model('onnx-tile-huge', 'Tile of the flattened features by [2^16, 2^16]', (m) => {
+  m.graph.initializer.push(onnx.TensorProto.create({ name: 'huge_repeats', dataType: 7, dims: [2], int64Data: [2 ** 16, 2 ** 16] }));
+  m.graph.node.splice(m.graph.node.length - 1, 0, onnx.NodeProto.create({ name: 'huge_tile', opType: 'Tile', input: ['/features/features.12/Flatten_output_0', 'huge_repeats'], output: ['tiled'] }));
+  node(m, gemm).input[0] = 'tiled';
+}, { code: 'CIM2002', mentions: 'huge_tile' });
 model('onnx-enormous-reshape', 'a Reshape to [2^20, 2^20, 16] (the inferred value is too large)', (m) => {
   m.graph.initializer.push(onnx.TensorProto.create({ name: 'huge_shape', dataType: 7, dims: [3], int64Data: [2 ** 20, 2 ** 20, 16] }));
   m.graph.node.splice(3, 0, onnx.NodeProto.create({ name: 'huge_reshape', opType: 'Reshape', input: ['/features/features.2/Relu_output_0', 'huge_shape'], output: ['huge'] }));
