@@ -8,6 +8,7 @@
  * - Passes attach typed data to nodes and graphs through `NodeAnnotations`/`GraphAnnotations`,
  *   which other modules extend with declaration merging.
  */
+import { CimcError } from './diagnostics.js';
 import type { DType, Tensor } from './tensor.js';
 
 /** A dimension: a number, or a symbolic name (ONNX dim_param) until bound. */
@@ -152,45 +153,56 @@ export class Graph implements GraphInit {
 }
 
 // ---- attribute helpers ------------------------------------------------------
+// An attribute that is present but of another kind is a malformed model (CIM1007), never
+// silently replaced by the default.
+
+function wrongKind(node: Node, name: string, want: string): never {
+  throw new CimcError('CIM1007', `attribute '${name}' must be ${want}, the model gives ${node.attrs[name].kind}`, { node: node.name, opType: node.opType });
+}
 
 export function attrInt(node: Node, name: string, fallback: number): number;
 export function attrInt(node: Node, name: string): number | undefined;
 export function attrInt(node: Node, name: string, fallback?: number): number | undefined {
   const a = node.attrs[name];
-  return a && a.kind === 'int' ? a.value : fallback;
+  if (!a) return fallback;
+  return a.kind === 'int' ? a.value : wrongKind(node, name, 'an int');
 }
 
 export function attrFloat(node: Node, name: string, fallback: number): number;
 export function attrFloat(node: Node, name: string): number | undefined;
 export function attrFloat(node: Node, name: string, fallback?: number): number | undefined {
   const a = node.attrs[name];
-  if (a && a.kind === 'float') return a.value;
-  if (a && a.kind === 'int') return a.value;
-  return fallback;
+  if (!a) return fallback;
+  if (a.kind === 'float' || a.kind === 'int') return a.value;
+  return wrongKind(node, name, 'a float');
 }
 
 export function attrInts(node: Node, name: string, fallback: readonly number[]): readonly number[];
 export function attrInts(node: Node, name: string): readonly number[] | undefined;
 export function attrInts(node: Node, name: string, fallback?: readonly number[]): readonly number[] | undefined {
   const a = node.attrs[name];
-  return a && a.kind === 'ints' ? a.value : fallback;
+  if (!a) return fallback;
+  return a.kind === 'ints' ? a.value : wrongKind(node, name, 'a list of ints');
 }
 
 export function attrFloats(node: Node, name: string): readonly number[] | undefined {
   const a = node.attrs[name];
-  return a && a.kind === 'floats' ? a.value : undefined;
+  if (!a) return undefined;
+  return a.kind === 'floats' ? a.value : wrongKind(node, name, 'a list of floats');
 }
 
 export function attrString(node: Node, name: string, fallback: string): string;
 export function attrString(node: Node, name: string): string | undefined;
 export function attrString(node: Node, name: string, fallback?: string): string | undefined {
   const a = node.attrs[name];
-  return a && a.kind === 'string' ? a.value : fallback;
+  if (!a) return fallback;
+  return a.kind === 'string' ? a.value : wrongKind(node, name, 'a string');
 }
 
 export function attrTensor(node: Node, name: string): Tensor | undefined {
   const a = node.attrs[name];
-  return a && a.kind === 'tensor' ? a.value : undefined;
+  if (!a) return undefined;
+  return a.kind === 'tensor' ? a.value : wrongKind(node, name, 'a tensor');
 }
 
 /** Subgraphs held in a node's attributes (If branches, Loop/Scan bodies). */

@@ -40,6 +40,9 @@ export const legalizeCim = definePass({
       if (!cim?.selection.selected) return node;
       const where = { node: node.name, opType: node.opType };
       const m = layerMatrix(graph, node);
+      const bad = m.matrix.findIndex((w) => !Number.isFinite(w));
+      if (bad >= 0) throw new CimcError('CIM2005', `weight ${bad} of the layer is ${m.matrix[bad]}; a crossbar cannot hold a non-finite weight`, where);
+      if (m.bias?.some((b) => !Number.isFinite(b))) throw new CimcError('CIM2005', 'the bias holds a non-finite value', where);
       let tiled;
       try {
         tiled = tileLayer({
