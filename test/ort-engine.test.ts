@@ -110,6 +110,7 @@ describe('ORT engine equals the reference runtime: uncalibrated plans (scale com
     ['resnet20, isaac-8b, ideal ADC', resnet20, 'isaac-8b', { adcBits: 'ideal' }, [3, 32, 32], 1],
     ['resnet20, large-256, 4-bit ADC (offset encoding)', resnet20, 'large-256', { adcBits: 4 }, [3, 32, 32], 2],
     ['resnet20, large-256, dense tiling', resnet20, 'large-256', { tiling: 'dense' }, [3, 32, 32], 2],
+    ['resnet20 compiled for batch 2 (one activation scale per sample), large-256, 4-bit ADC', resnet20, 'large-256', { adcBits: 4, inputShapes: { input: [2, 3, 32, 32] } }, [2, 3, 32, 32], 1],
     ['mobilenet_v2, seed-4b (depthwise, one group per array)', mobilenet, 'seed-4b', {}, [3, 224, 224], 1],
     ['mobilenet_v2, seed-4b, packed groups, 3-bit ADC', mobilenet, 'seed-4b', { packGroups: true, adcBits: 3 }, [3, 224, 224], 1],
     ['mnist, uncalibrated, large-256, dense, adjacent', mnist, 'large-256', { tiling: 'dense', sliceLayout: 'adjacent' }, [1, 28, 28], 4],
