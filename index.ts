@@ -26,3 +26,5 @@ export { evaluate, type EvalResult } from './runtime/evaluate.js';
 export { readNpy, parseNpy, encodeNpy } from './runtime/npy.js';
 export { parseVariation, type VariationSpec } from './runtime/variation.js';
 export { makeTensor, type RtTensor } from './runtime/tensor.js';
+export { evaluateOrt, lowerPlan, OrtEngine, type EvaluateOrtOptions, type OrtEngineOptions } from './runtime/ort-engine/index.js';
+export { renderHtmlReport } from './compiler/html-report/build-html.js';

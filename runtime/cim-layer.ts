@@ -36,7 +36,7 @@ interface PreparedTile {
   tileIndex: number;
   /** Column indices (into the layer's columns) of this tile. */
   cols: Int32Array;
-  /** Cells as float64 [rowCount × cols.length], row-major. */
+  /** Cells as float64 [rowCount × cols.length], row-major; emptied when the float32 path is exact. */
   u: Float64Array;
   /** The same cells as float32 (the fast path, exact while every MAC stays below 2^24). */
   u32: Float32Array;
@@ -179,7 +179,10 @@ export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Arr
   });
   let cellPeak = 0;
   for (const t of tiles) for (let i = 0; i < t.u.length; i++) cellPeak = Math.max(cellPeak, Math.abs(t.u[i]));
-  return { data, tiles, macBound: maxRows * xMax * cellPeak };
+  const macBound = maxRows * xMax * cellPeak;
+  // The float64 cells are only read by the exact slow path (MACs that may reach 2^24).
+  if (macBound < 2 ** 24 || !Number.isInteger(macBound)) for (const t of tiles) t.u = new Float64Array(0);
+  return { data, tiles, macBound };
 }
 
 interface Im2col {

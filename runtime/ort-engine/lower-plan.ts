@@ -200,8 +200,10 @@ function preparedCells(p: PreparedCimLayer): LayerCells {
   let cellPeak = 0;
   const tiles = p.tiles.map((t): TileColumns => {
     const nc = t.cols.length;
-    for (let i = 0; i < t.u.length; i++) cellPeak = Math.max(cellPeak, Math.abs(t.u[i]));
-    return { tile: t.tile, tileIndex: t.tileIndex, cols: t.cols, outLocal: t.outLocal, cell: (r, j) => t.u[r * nc + j] };
+    // u32: the cells the reference's float32 path multiplies (u may be dropped to save memory).
+    const cells = t.u.length ? t.u : t.u32;
+    for (let i = 0; i < cells.length; i++) cellPeak = Math.max(cellPeak, Math.abs(cells[i]));
+    return { tile: t.tile, tileIndex: t.tileIndex, cols: t.cols, outLocal: t.outLocal, cell: (r, j) => cells[r * nc + j] };
   });
   return { data: p.data, tiles, cellPeak };
 }
