@@ -4,12 +4,29 @@
  */
 import { CimcError } from '../compiler/diagnostics.js';
 import type { Node } from '../compiler/ir.js';
-import { definePass } from '../compiler/pass.js';
+import { definePass, type PassContext } from '../compiler/pass.js';
+import type { CimLayerBits, RowTile } from '../runtime/plan-types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
 import { layerBits, mappingOptions } from '../compiler/cim/bits.js';
 import { layerMatrix } from '../compiler/cim/geometry.js';
 import { isNonNegative } from '../compiler/cim/sign-analysis.js';
 import { tileLayer } from '../compiler/cim/tiling.js';
+
+/**
+ * Numbers the runtime accumulates must stay exact: Σq per (tile, channel) is stored as int32,
+ * the analog MAC is summed in float64 (exact below 2^53) and, by the ORT engine, in float32
+ * (exact below 2^24). Refused or noted here, at compile time, rather than found at run time.
+ */
+function checkAccumulators(rowTiles: readonly RowTile[], bits: CimLayerBits, encoding: 'differential' | 'offset', where: { node: string; opType: string }, ctx: PassContext): void {
+  const rows = Math.max(...rowTiles.map((t) => t.rowCount));
+  const qmax = encoding === 'differential' ? 2 ** bits.weight - 1 : 2 ** (bits.weight - 1);
+  if (rows * qmax >= 2 ** 31) {
+    throw new CimcError('CIM2005', `a row tile of ${rows} rows of ${bits.weight}-bit weights can sum to ${rows * qmax}, beyond the int32 weight sums of the plan; use fewer rows or weight bits`, where);
+  }
+  const macBound = rows * (2 ** bits.dac - 1) * (2 ** bits.cell - 1);
+  if (macBound >= 2 ** 53) throw new CimcError('CIM2005', `analog MACs can reach ${macBound}, beyond exact float64 integers`, where);
+  if (macBound >= 2 ** 24) ctx.diagnostics.note('CIM2009', `analog MACs can reach ${macBound} ≥ 2^24: the reference runtime stays exact (float64), the ORT engine refuses this layer`, where);
+}
 
 export const legalizeCim = definePass({
   name: 'legalize-cim',
@@ -56,6 +73,7 @@ export const legalizeCim = definePass({
         throw e;
       }
       for (const note of tiled.notes) ctx.diagnostics.warn('CIM2005', note, where);
+      checkAccumulators(tiled.rowTiles, bits, opts.encoding, where, ctx);
       const unsignedInput = isNonNegative(graph, node.inputs[0]);
       if (!unsignedInput && bits.activation < 2) {
         throw new CimcError('CIM2005', 'signed input needs at least 2 activation bits', where);
