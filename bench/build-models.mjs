@@ -22,20 +22,9 @@ const root = path.resolve(here, '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const { Graph } = await dist('compiler/ir.js');
 const { exportOnnxFile } = await dist('compiler/onnx-export.js');
+const { uniformSource: mulberry32 } = await dist('runtime/random.js'); // the runtime's seeded PRNG
 
 export const modelsDir = path.join(here, 'models');
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class ModelBuilder {
   constructor(name, seed, inputShape) {
