@@ -97,6 +97,7 @@ export function registerCompile(program: Command, env: CliEnv): void {
       result = compile({
         model, target: flags.target, compiler, options,
         progress: (f, label) => bar.update(f, label),
+        onPassStart: (pass, index, count) => bar.update(index / count, pass),
         passes: flags.passes ? parsePassList(flags.passes, compiler.pipeline) : undefined,
         printIrAfter: printIrAfterOption(flags.printIrAfter),
       });
