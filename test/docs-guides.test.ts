@@ -20,8 +20,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CimcError, compile, createCompiler, formatDiagnostic, runModel } from 'cimc';
+// @ts-expect-error -- the example plugin is plain JavaScript (as users write it), without types
 import balance, { makePipelineBalancePass, pipelineBalancePlugin } from '../examples/plugins/pipeline-balance.js';
 import { cimc, expectUserError, fixture, repoRoot, tempDir, type CliResult } from './helpers/cli.js';
+
+// What the example pass records on nodes and on the graph.
+declare module '../compiler/ir.js' {
+  interface NodeAnnotations { replicas?: number }
+  interface GraphAnnotations { pipelineBalance?: unknown }
+}
 
 interface Block {
   lang: string;
@@ -258,7 +265,7 @@ describe('pipeline-balance pass on the MNIST model', () => {
     expect(b.bottleneckAfter).toEqual({ layer: conv0, timeNs: 1048 });
     expect(b.throughputAfter).toBeGreaterThan(b.throughputBefore);
     expect(b.throughputAfter / b.throughputBefore).toBeCloseTo(6272 / 1048, 10);
-    expect(graph.nodes.filter((n: { annotations?: { replicas?: number } }) => n.annotations?.replicas).map((n: { name: string; annotations: { replicas: number } }) => [n.name, n.annotations.replicas]))
+    expect(graph.nodes.filter((n: { annotations?: { replicas?: number } }) => n.annotations?.replicas).map((n) => [n.name, n.annotations?.replicas]))
       .toEqual([[conv0, 6], [conv4, 2], [conv8, 1], [gemm, 1]]);
     expect(stats.get('pipeline-balance.arrays')).toBe(56);
     expect(stats.get('pipeline-balance.duplicated-layers')).toBe(2);

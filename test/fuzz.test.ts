@@ -263,7 +263,7 @@ fs.writeFileSync(path.join(work, 'data.bin'), new Uint8Array(256));
 describe('fuzz: mutated models never crash import, inspect or compile', () => {
   it('byte-level mutations (bit flips, deletions, insertions, truncation)', () => {
     fc.assert(fc.property(modelIndex, fc.array(byteMutation, { minLength: 1, maxLength: 3 }), fc.nat(9), (mi, ms, c) => {
-      let bytes = models[mi].bytes;
+      let bytes: Uint8Array = models[mi].bytes;
       for (const m of ms) bytes = applyBytes(bytes, m);
       checkModel(bytes, c === 0);
     }), params(0.2));

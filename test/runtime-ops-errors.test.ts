@@ -84,21 +84,21 @@ describe('behaviour', () => {
     expect(digitalKernels.Squeeze([x], { axes: [2] }, { node: 'sq', opset: 11 })[0].shape).toEqual([1, 3, 2]);
     expect(digitalKernels.Squeeze([x, int64Tensor([1], [0])], {}, { node: 'sq', opset: 13 })[0].shape).toEqual([3, 1, 2]);
     const v = float32Tensor([4], [-2, -0.5, 0.5, 2]);
-    expect(Array.from(digitalKernels.Clip([v], { min: -1, max: 1 }, { node: 'c', opset: 6 })[0].data)).toEqual([-1, -0.5, 0.5, 1]);
-    expect(Array.from(digitalKernels.Clip([v, undefined, float32Tensor([], [0])], {}, { node: 'c', opset: 13 })[0].data)).toEqual([-2, -0.5, 0, 0]);
+    expect(Array.from(digitalKernels.Clip([v], { min: -1, max: 1 }, { node: 'c', opset: 6 })[0].data as Float32Array)).toEqual([-1, -0.5, 0.5, 1]);
+    expect(Array.from(digitalKernels.Clip([v, undefined, float32Tensor([], [0])], {}, { node: 'c', opset: 13 })[0].data as Float32Array)).toEqual([-2, -0.5, 0, 0]);
     // Softmax before opset 13 normalizes over all trailing dims; since, over one axis.
     const s = float32Tensor([1, 2, 2], [0, 0, 0, 0]);
-    expect(Array.from(digitalKernels.Softmax([s], {}, { node: 's', opset: 11 })[0].data)).toEqual([0.25, 0.25, 0.25, 0.25]);
-    expect(Array.from(digitalKernels.Softmax([s], { axis: 1 }, { node: 's', opset: 13 })[0].data)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(Array.from(digitalKernels.Softmax([s], {}, { node: 's', opset: 11 })[0].data as Float32Array)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(Array.from(digitalKernels.Softmax([s], { axis: 1 }, { node: 's', opset: 13 })[0].data as Float32Array)).toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 
   it('Cast to float16/bfloat16 rounds to the narrow format (held as float32)', () => {
     const x = float32Tensor([6], [0.1, 65519, 70000, 1e-8, 3e-8, -1.00048828125]);
     const half = digitalKernels.Cast([x], { to: 10 }, ctx)[0];
     expect(half.dtype).toBe('float32');
-    expect(Array.from(half.data)).toEqual([0.0999755859375, 65504, Infinity, 0, 2 ** -24, -1]);
+    expect(Array.from(half.data as Float32Array)).toEqual([0.0999755859375, 65504, Infinity, 0, 2 ** -24, -1]);
     const bf = digitalKernels.Cast([float32Tensor([3], [1.00390625, 1.01171875, -3.14159])], { to: 16 }, ctx)[0];
-    expect(Array.from(bf.data)).toEqual([1, 1.015625, -3.140625]);
+    expect(Array.from(bf.data as Float32Array)).toEqual([1, 1.015625, -3.140625]);
   });
 
   it('MaxPool skips Indices when the node has one output', () => {
