@@ -1,7 +1,7 @@
 /** Accuracy of a plan's CIM path against its float path, with per-layer output SQNR. */
-import { CimcError } from '../compiler/diagnostics.js';
 import { execute, type Executable } from './executor.js';
-import { makeTensor, toFloat32, toNumbers, type RtTensor } from './tensor.js';
+import { labelsFor, sampleBatch } from './batch.js';
+import { toFloat32, type RtTensor } from './tensor.js';
 
 export interface EvalResult {
   accuracy: number;
@@ -28,19 +28,10 @@ export interface EvaluateOptions {
 /** Without compareFloat, floatAccuracy and agreement are NaN and layers is empty. */
 export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, options: EvaluateOptions = {}): EvalResult {
   const compareFloat = options.compareFloat ?? true;
-  if (exe.inputs.length !== 1) throw new CimcError('CIM4004', `the plan has ${exe.inputs.length} inputs; eval needs exactly one`);
-  const input = exe.inputs[0];
-  const per = input.shape.slice(1);
-  if (input.shape[0] !== 1 || inputs.shape.length !== input.shape.length || inputs.shape.slice(1).some((d, i) => d !== per[i])) {
-    throw new CimcError('CIM4004', `inputs have shape [${inputs.shape.join(',')}], the plan expects [N,${per.join(',')}] (compiled with batch 1)`);
-  }
-  const y = toNumbers(labels);
-  if (labels.shape.length !== 1 || y.length !== inputs.shape[0]) {
-    throw new CimcError('CIM4004', `labels have shape [${labels.shape.join(',')}], expected [${inputs.shape[0]}]`);
-  }
-  const n = Math.min(inputs.shape[0], options.limit ?? Infinity);
-  const size = per.reduce((a, b) => a * b, 1);
-  const x = toFloat32(inputs);
+  const batch = sampleBatch(exe.inputs, inputs, 'inputs');
+  const y = labelsFor(labels, batch.count);
+  const n = Math.min(batch.count, options.limit ?? Infinity);
+  const input = batch.input;
   const cimLayers = exe.steps.filter((s) => s.kind === 'cim').map((s) => (s.kind === 'cim' ? s.output : ''));
   const signal = new Map<string, number>(cimLayers.map((l) => [l, 0]));
   const noise = new Map<string, number>(cimLayers.map((l) => [l, 0]));
@@ -49,7 +40,7 @@ export function evaluate(exe: Executable, inputs: RtTensor, labels: RtTensor, op
   let floatCorrect = 0;
   let agree = 0;
   for (let i = 0; i < n; i++) {
-    const sample = makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size));
+    const sample = batch.sample(i);
     const floatValues = new Map<string, Float32Array>();
     const fout = compareFloat ? execute(exe, { [input.name]: sample }, { float: true, observe: (name, v) => { if (signal.has(name)) floatValues.set(name, toFloat32(v)); } }) : undefined;
     const cout = execute(exe, { [input.name]: sample }, {

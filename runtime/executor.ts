@@ -7,6 +7,7 @@ import type { LoadedPlan, PlanTypedArray } from './plan-reader.js';
 import type { CimLayer, PlanValue, TensorRef } from './plan-types.js';
 import { fromTypedArray, makeTensor, toFloat32, type RtTensor } from './tensor.js';
 import { cellPerturbation, type VariationSpec } from './variation.js';
+import { sampleBatch, stackSamples } from './batch.js';
 
 export type ExecStep =
   | { kind: 'digital'; name: string; opType: string; inputs: string[]; outputs: string[]; attrs: Record<string, RtAttr>; kernel: DigitalKernel }
@@ -188,20 +189,11 @@ export function execute(exe: Executable, feeds: Record<string, RtTensor>, option
 
 /** Runs a batch along the first axis of one input, one sample at a time; outputs are concatenated. */
 export function executeBatch(exe: Executable, batch: RtTensor, options: ExecuteOptions & { onSample?(i: number, n: number): void } = {}): RtTensor[] {
-  if (exe.inputs.length !== 1) throw new CimcError('CIM4004', `the plan has ${exe.inputs.length} inputs; batch runs need exactly one`);
-  const input = exe.inputs[0];
-  const perSample = input.shape.slice(1);
-  if (input.shape[0] !== 1) throw new CimcError('CIM4004', `the plan's input '${input.name}' has batch ${input.shape[0]}; compile with batch 1 to run batches`);
-  if (batch.shape.length !== input.shape.length || batch.shape.slice(1).some((d, i) => d !== perSample[i])) {
-    throw new CimcError('CIM4004', `input has shape [${batch.shape.join(',')}], expected [N,${perSample.join(',')}]`);
-  }
-  const n = batch.shape[0];
-  const size = perSample.reduce((a, b) => a * b, 1);
-  const x = toFloat32(batch);
+  const batchIn = sampleBatch(exe.inputs, batch);
+  const n = batchIn.count;
   const outs: Float32Array[][] = exe.outputs.map(() => []);
   for (let i = 0; i < n; i++) {
-    const sample = makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size));
-    const r = execute(exe, { [input.name]: sample }, options);
+    const r = execute(exe, { [batchIn.input.name]: batchIn.sample(i) }, options);
     exe.outputs.forEach((o, k) => {
       const y = r[o.name];
       if (y.shape.length !== o.shape.length || y.shape.some((d, j) => d !== o.shape[j])) {
@@ -211,10 +203,5 @@ export function executeBatch(exe: Executable, batch: RtTensor, options: ExecuteO
     });
     options.onSample?.(i + 1, n);
   }
-  return exe.outputs.map((o, k) => {
-    const per = o.shape.slice(1);
-    const flat = new Float32Array(n * per.reduce((a, b) => a * b, 1));
-    outs[k].forEach((a, i) => flat.set(a, i * a.length));
-    return makeTensor('float32', [n, ...per], flat);
-  });
+  return exe.outputs.map((o, k) => stackSamples(outs[k], o.shape));
 }

@@ -3,10 +3,10 @@
  * float path, their agreement and per-layer SQNR, with the same result shape. Two sessions (CIM
  * and float) each expose every CIM layer's output as an extra graph output.
  */
-import { CimcError } from '../../compiler/diagnostics.js';
+import { labelsFor, sampleBatch } from '../batch.js';
 import type { EvalResult } from '../evaluate.js';
 import type { LoadedPlan } from '../plan-reader.js';
-import { makeTensor, toFloat32, toNumbers, type RtTensor } from '../tensor.js';
+import { toFloat32, type RtTensor } from '../tensor.js';
 import type { VariationSpec } from '../variation.js';
 import { OrtEngine } from './session.js';
 
@@ -25,16 +25,8 @@ function argmax(a: Float32Array): number {
 
 export async function evaluateOrt(loaded: LoadedPlan, inputs: RtTensor, labels: RtTensor, options: EvaluateOrtOptions = {}): Promise<EvalResult> {
   const { plan } = loaded;
-  if (plan.inputs.length !== 1) throw new CimcError('CIM4004', `the plan has ${plan.inputs.length} inputs; eval needs exactly one`);
-  const input = plan.inputs[0];
-  const per = input.shape.slice(1);
-  if (input.shape[0] !== 1 || inputs.shape.length !== input.shape.length || inputs.shape.slice(1).some((d, i) => d !== per[i])) {
-    throw new CimcError('CIM4004', `inputs have shape [${inputs.shape.join(',')}], the plan expects [N,${per.join(',')}] (compiled with batch 1)`);
-  }
-  const y = toNumbers(labels);
-  if (labels.shape.length !== 1 || y.length !== inputs.shape[0]) {
-    throw new CimcError('CIM4004', `labels have shape [${labels.shape.join(',')}], expected [${inputs.shape[0]}]`);
-  }
+  const batch = sampleBatch(plan.inputs, inputs, 'inputs');
+  const y = labelsFor(labels, batch.count);
   const cimSteps = plan.schedule.filter((s) => s.kind === 'cim');
   const layerOutputs = cimSteps.map((s) => s.outputs[0]);
   const outName = plan.outputs[0].name;
@@ -42,16 +34,14 @@ export async function evaluateOrt(loaded: LoadedPlan, inputs: RtTensor, labels: 
   const cim = await OrtEngine.create(loaded, { ...common, variation: options.variation });
   const flt = await OrtEngine.create(loaded, { ...common, float: true });
   try {
-    const n = Math.min(inputs.shape[0], options.limit ?? Infinity);
-    const size = per.reduce((a, b) => a * b, 1);
-    const x = toFloat32(inputs);
+    const n = Math.min(batch.count, options.limit ?? Infinity);
     const signal = new Float64Array(layerOutputs.length);
     const noise = new Float64Array(layerOutputs.length);
     let correct = 0;
     let floatCorrect = 0;
     let agree = 0;
     for (let i = 0; i < n; i++) {
-      const feeds = { [input.name]: makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size)) };
+      const feeds = { [batch.input.name]: batch.sample(i) };
       const fout = await flt.run(feeds);
       const cout = await cim.run(feeds);
       layerOutputs.forEach((name, k) => {

@@ -8,6 +8,7 @@ import type { PlanValue } from '../plan-types.js';
 import { makeTensor, toFloat32, type RtDType, type RtTensor } from '../tensor.js';
 import type { VariationSpec } from '../variation.js';
 import { lowerPlan } from './lower-plan.js';
+import { sampleBatch, stackSamples } from '../batch.js';
 
 type Ort = typeof import('onnxruntime-node');
 type OrtSession = import('onnxruntime-node').InferenceSession;
@@ -115,32 +116,19 @@ export class OrtEngine {
    * with batch 1); outputs are concatenated along the first axis, like executeBatch.
    */
   async runBatch(batch: RtTensor, options: { onSample?(i: number, n: number): void } = {}): Promise<RtTensor[]> {
-    if (this.inputs.length !== 1) throw new CimcError('CIM4004', `the plan has ${this.inputs.length} inputs; batch runs need exactly one`);
-    const input = this.inputs[0];
-    const perSample = input.shape.slice(1);
-    if (input.shape[0] !== 1) throw new CimcError('CIM4004', `the plan's input '${input.name}' has batch ${input.shape[0]}; compile with batch 1 to run batches`);
-    if (batch.shape.length !== input.shape.length || batch.shape.slice(1).some((d, i) => d !== perSample[i])) {
-      throw new CimcError('CIM4004', `input has shape [${batch.shape.join(',')}], expected [N,${perSample.join(',')}]`);
-    }
-    const n = batch.shape[0];
-    const size = perSample.reduce((a, b) => a * b, 1);
-    const x = toFloat32(batch);
+    const batchIn = sampleBatch(this.inputs, batch);
+    const n = batchIn.count;
     const outs: Float32Array[][] = this.outputNames.map(() => []);
     const shapes: number[][] = [];
     for (let i = 0; i < n; i++) {
-      const r = await this.run({ [input.name]: makeTensor('float32', input.shape, x.slice(i * size, (i + 1) * size)) });
+      const r = await this.run({ [batchIn.input.name]: batchIn.sample(i) });
       this.outputNames.forEach((name, k) => {
         outs[k].push(toFloat32(r[name]));
         shapes[k] = [...r[name].shape];
       });
       options.onSample?.(i + 1, n);
     }
-    return this.outputNames.map((_, k) => {
-      const per = (shapes[k] ?? [1]).slice(1);
-      const flat = new Float32Array(n * per.reduce((a, b) => a * b, 1));
-      outs[k].forEach((a, i) => flat.set(a, i * a.length));
-      return makeTensor('float32', [n, ...per], flat);
-    });
+    return this.outputNames.map((_, k) => stackSamples(outs[k], shapes[k] ?? [1]));
   }
 
   async release(): Promise<void> {
