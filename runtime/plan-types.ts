@@ -148,11 +148,8 @@ export interface LayerReport {
   notes?: string[];
 }
 
-export interface CimLayer {
-  name: string;
-  opType: string;
-  input: string;
-  output: string;
+/** How a layer sits on the crossbars: the compiler's legalized mapping and the plan share it. */
+export interface LayerLayout {
   geometry: LayerGeometry;
   bits: CimLayerBits;
   encoding: 'differential' | 'offset';
@@ -163,7 +160,15 @@ export interface CimLayer {
   rowTiles: RowTile[];
   /** Column tiles per group (output-channel chunks). */
   colTiles: number;
+  /** The layer's arrays (chip ids are -1 until `place`). */
   arrays: PhysicalArray[];
+}
+
+export interface CimLayer extends LayerLayout {
+  name: string;
+  opType: string;
+  input: string;
+  output: string;
   activation: {
     /** Signed inputs are driven as x_q + 2^(a−1). */
     signed: boolean;

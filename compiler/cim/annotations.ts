@@ -1,5 +1,5 @@
 /** What the CIM passes attach to IR nodes (via declaration merging on NodeAnnotations). */
-import type { CimLayer, CimLayerBits, Granularity, LayerGeometry, PhysicalArray, RowTile } from '../../runtime/plan-types.js';
+import type { CimLayer, Granularity, LayerLayout } from '../../runtime/plan-types.js';
 
 export interface CimSelection {
   /** The node runs on crossbars. */
@@ -9,22 +9,12 @@ export interface CimSelection {
 }
 
 /** The legalized mapping of one layer (legalize-cim). */
-export interface CimMapping {
-  geometry: LayerGeometry;
-  bits: CimLayerBits;
-  encoding: 'differential' | 'offset';
-  sliceLayout: 'separate' | 'adjacent';
-  tiling: 'whole-kernel' | 'dense';
-  packGroups: boolean;
+export interface CimMapping extends LayerLayout {
   /** Effective weight matrix per group: [groups][K][Ng] (Gemm alpha and transB applied). */
   matrix: Float32Array;
   /** Output channels per group. */
   channelsPerGroup: number;
   bias?: Float32Array;
-  rowTiles: RowTile[];
-  colTiles: number;
-  /** Arrays without chip ids (place assigns them). */
-  arrays: PhysicalArray[];
   /** Per column, in array-then-column order. */
   columns: {
     array: Int32Array;

@@ -1,6 +1,7 @@
 /** The runtime kernel's view of a layer, built from the compiler's annotations (for calibration). */
 import type { CimLayerData } from '../../runtime/cim-layer.js';
 import type { CimMapping, CimQuantization } from './annotations.js';
+import { weightRange } from './weight-quant.js';
 
 export function layerDataFromAnnotations(name: string, m: CimMapping, q: CimQuantization): CimLayerData {
   return {
@@ -10,7 +11,7 @@ export function layerDataFromAnnotations(name: string, m: CimMapping, q: CimQuan
     rowTiles: m.rowTiles,
     channelsPerGroup: m.channelsPerGroup,
     activation: q.activation,
-    weightOffset: m.encoding === 'offset' ? 2 ** (m.bits.weight - 1) : 0,
+    weightOffset: weightRange(m.bits.weight, m.encoding).weightOffset,
     columns: m.columns,
     cells: q.cells,
     adcStep: q.adcStep,

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../output-file.js';
 import { progressBar } from '../progress.js';
 import { CimcError } from '../diagnostics.js';
@@ -28,6 +28,11 @@ function engineOf(flags: { engine?: string }): 'ref' | 'ort' {
   throw new CimcError('CIM5001', `--engine must be ref or ort, got '${flags.engine}'`, { field: '--engine' });
 }
 
+// Options both run and eval take (commander needs a fresh Option per command).
+const variationOption = () => new Option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time');
+const seedOption = () => new Option('--seed <n>', 'seed for --variation').default('0');
+const engineOption = () => new Option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)').default('ref');
+
 export function registerRun(program: Command, env: CliEnv): void {
   program.command('run')
     .description('execute a plan on inputs (.npy, batch along the first axis)')
@@ -35,9 +40,7 @@ export function registerRun(program: Command, env: CliEnv): void {
     .requiredOption('--input <x.npy>', 'input tensor')
     .option('-o, --output <y.npy>', 'write the first output here (default: print a summary)')
     .option('--float', 'run CIM layers in float (the unquantized reference path)')
-    .option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time')
-    .option('--seed <n>', 'seed for --variation', '0')
-    .option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)', 'ref')
+    .addOption(variationOption()).addOption(seedOption()).addOption(engineOption())
     .action(async (file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean; engine?: string }) => {
       const engine = engineOf(flags);
       const loaded = loadPlan(file);
@@ -72,9 +75,7 @@ export function registerRun(program: Command, env: CliEnv): void {
     .requiredOption('--labels <y.npy>', 'labels [N] (int64/int32/uint8)')
     .option('--limit <n>', 'use only the first n samples')
     .option('--json', 'print JSON')
-    .option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time')
-    .option('--seed <n>', 'seed for --variation', '0')
-    .option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)', 'ref')
+    .addOption(variationOption()).addOption(seedOption()).addOption(engineOption())
     .action(async (file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string; engine?: string }) => {
       const engine = engineOf(flags);
       const loaded = loadPlan(file);

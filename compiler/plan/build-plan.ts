@@ -6,6 +6,7 @@ import type { CimLayer, DigitalStep, Plan, PlanAttr, PlanDType, PlanStep, PlanVa
 import { planVersion } from '../../runtime/plan-types.js';
 import type { TargetSpec } from '../../targets/target.js';
 import { layerReport, matrixOps, reportTotals } from './report.js';
+import { weightRange } from '../cim/weight-quant.js';
 import { SidecarWriter, sha256, type PlanArray } from './sidecar.js';
 import '../cim/annotations.js';
 
@@ -73,6 +74,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
     if (matrixOps.has(node.opType)) reports.push(layerReport(graph, node, target));
     if (m && q) {
       const index = layers.length;
+      const range = weightRange(m.bits.weight, m.encoding);
       const report = reports[reports.length - 1];
       layers.push({
         name: node.name, opType: node.opType, input: node.inputs[0], output: node.outputs[0],
@@ -81,9 +83,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
         activation: q.activation,
         weights: {
           granularity: q.weightGranularity, method: q.weightMethod,
-          weightOffset: m.encoding === 'offset' ? 2 ** (m.bits.weight - 1) : 0,
-          qmin: m.encoding === 'offset' ? -(2 ** (m.bits.weight - 1)) : -(2 ** m.bits.weight - 1),
-          qmax: m.encoding === 'offset' ? 2 ** (m.bits.weight - 1) - 1 : 2 ** m.bits.weight - 1,
+          weightOffset: range.weightOffset, qmin: range.qmin, qmax: range.qmax,
           scaleCount: q.weightScaleCount,
         },
         adc: { granularity: q.psumGranularity, calibration: q.adcCalibration, stepCount: q.adcStepCount },
