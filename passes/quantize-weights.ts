@@ -7,7 +7,7 @@ import { definePass } from '../compiler/pass.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
 import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
-import { chooseWeightScales, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
+import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../compiler/diagnostics.js';
 
 function distinctPairs(a: Int32Array, b: Int32Array): number {
@@ -35,7 +35,6 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   // A blocked transpose (32×32 tiles) so that neither the reads nor the writes stride through
   // memory on large layers.
   const block = 32;
-  const { qmin, qmax } = range;
   for (let t = 0; t < tiles; t++) {
     const tile = m.rowTiles[t];
     const base = tile.group * k * ng;
@@ -47,10 +46,7 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
         for (let r = r0; r < r1; r++) {
           const row = base + r * ng;
           for (let ol = o0; ol < o1; ol++) {
-            const x = m.matrix[row + ol] / weightScale[t * ng + ol];
-            let v = Math.round(x);
-            if (v - x === 0.5 && v % 2 !== 0) v -= 1; // half to even
-            v = v < qmin ? qmin : v > qmax ? qmax : v;
+            const v = quantizeWeight(m.matrix[row + ol], weightScale[t * ng + ol], range);
             qT[base + ol * k + r] = v;
             weightSum[t * ng + ol] += v;
           }

@@ -3,7 +3,7 @@
  * Default: all of them. `keepDigital` takes node names and the words `first` and `last`.
  */
 import { CimcError } from '../compiler/diagnostics.js';
-import { attrInts, type Graph, type Node } from '../compiler/ir.js';
+import type { Graph, Node } from '../compiler/ir.js';
 import { definePass, optionList } from '../compiler/pass.js';
 import type { CimNodeAnnotation } from '../compiler/cim/annotations.js';
 import '../compiler/cim/annotations.js';

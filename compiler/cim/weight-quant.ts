@@ -73,7 +73,7 @@ export function chooseWeightScales(m: CimMapping, keys: Int32Array, range: Weigh
       forEachWeight(m, t, ol, (w) => {
         for (let c = 0; c < mseClipRatios.length; c++) {
           const s = scales[k] * mseClipRatios[c];
-          const d = w - s * clamp(roundHalfEven(w / s), range.qmin, range.qmax);
+          const d = w - s * quantizeWeight(w, s, range);
           err[k * mseClipRatios.length + c] += d * d;
         }
       });
