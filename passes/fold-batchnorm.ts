@@ -56,7 +56,7 @@ const convRule: FoldRule = {
     const cout = w.shape[0];
     const block = sizeOf(w.shape) / cout;
     return {
-      weight: scaleWeights(w, (i) => Math.floor(i / block), affine),
+      weight: scaleWeightBlocks(w, block, affine),
       bias: foldedBias(bias, affine, w.dtype),
     };
   },
@@ -155,6 +155,24 @@ function scaleWeights(w: Tensor, channelOf: (index: number) => number, affine: C
   const values = new Float64Array(w.data.length);
   for (let i = 0; i < values.length; i++) values[i] = Number(w.data[i]) * affine.scale[channelOf(i)];
   return storeAs(w.dtype, w.shape, values);
+}
+
+/**
+ * scaleWeights for W[C, block…] (channel c owns the contiguous block c): the same float64
+ * products, without a per-element channel lookup or float64 copy (float32 weights, the common
+ * case, are stored directly, which rounds exactly as storeAs does).
+ */
+function scaleWeightBlocks(w: Tensor, block: number, affine: ChannelAffine): Tensor {
+  if (w.dtype !== 'float32' && w.dtype !== 'float64') return scaleWeights(w, (i) => Math.floor(i / block), affine);
+  const src = w.data as Float32Array | Float64Array;
+  const out = allocStorage(w.dtype, src.length) as Float32Array | Float64Array;
+  const channels = affine.scale.length;
+  for (let c = 0; c < channels; c++) {
+    const s = affine.scale[c];
+    const end = (c + 1) * block;
+    for (let i = c * block; i < end; i++) out[i] = src[i] * s;
+  }
+  return { dtype: w.dtype, shape: [...w.shape], data: out };
 }
 
 /** b'[c] = b[c]·scale[c] + shift[c] (b = 0 when absent). */

@@ -28,6 +28,12 @@ function checkAccumulators(rowTiles: readonly RowTile[], bits: CimLayerBits, enc
   if (macBound >= 2 ** 24) ctx.diagnostics.note('CIM2009', `analog MACs can reach ${macBound} ≥ 2^24: the reference runtime stays exact (float64), the ORT engine refuses this layer`, where);
 }
 
+/** Index of the first NaN or ±∞, or −1 (a plain loop: findIndex's callback per weight is slow on big layers). */
+function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] - a[i] !== 0) return i;
+  return -1;
+}
+
 export const legalizeCim = definePass({
   name: 'legalize-cim',
   summary: 'Unroll selected layers (im2col) into row tiles, column tiles, bit slices and polarities on the target arrays.',
@@ -57,7 +63,7 @@ export const legalizeCim = definePass({
       if (!cim?.selection.selected) return node;
       const where = { node: node.name, opType: node.opType };
       const m = layerMatrix(graph, node);
-      const bad = m.matrix.findIndex((w) => !Number.isFinite(w));
+      const bad = firstNonFinite(m.matrix);
       if (bad >= 0) throw new CimcError('CIM2005', `weight ${bad} of the layer is ${m.matrix[bad]}; a crossbar cannot hold a non-finite weight`, where);
       if (m.bias?.some((b) => !Number.isFinite(b))) throw new CimcError('CIM2005', 'the bias holds a non-finite value', where);
       let tiled;

@@ -17,6 +17,32 @@ function distinctPairs(a: Int32Array, b: Int32Array): number {
   return seen.size;
 }
 
+/** Σu and Σu² of one column, returned without allocating per column. */
+const columnSums = { s1: 0, s2: 0 };
+
+/**
+ * Cuts one column's cells u = (stored >> shift) & mask from `count` quantized weights, where
+ * stored is q + offset (polarity 0, offset encoding), max(q, 0) (+) or max(−q, 0) (−). One loop
+ * per polarity keeps the per-weight branch out of the hot loop.
+ */
+function cutColumn(q: Int32Array, src: number, count: number, cells: Uint8Array, dst: number, polarity: number, offset: number, shift: number, mask: number): typeof columnSums {
+  let s1 = 0;
+  let s2 = 0;
+  const end = src + count;
+  // Branch-free: v & ~(v >> 31) is max(v, 0) for int32 v (weights have random signs, so a
+  // branch here mispredicts on every other weight and costs 5× the loop).
+  if (polarity === 0) {
+    for (let i = src, o = dst; i < end; i++, o++) { const u = ((q[i] + offset) >> shift) & mask; cells[o] = u; s1 += u; s2 += u * u; }
+  } else if (polarity > 0) {
+    for (let i = src, o = dst; i < end; i++, o++) { const v = q[i]; const u = ((v & ~(v >> 31)) >> shift) & mask; cells[o] = u; s1 += u; s2 += u * u; }
+  } else {
+    for (let i = src, o = dst; i < end; i++, o++) { const v = -q[i]; const u = ((v & ~(v >> 31)) >> shift) & mask; cells[o] = u; s1 += u; s2 += u * u; }
+  }
+  columnSums.s1 = s1;
+  columnSums.s2 = s2;
+  return columnSums;
+}
+
 export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity']): CimQuantization {
   const { bits } = m;
   const ng = m.channelsPerGroup;
@@ -32,6 +58,7 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const k = m.geometry.rowsPerGroup;
   const qT = new Int32Array(m.matrix.length);
   const weightSum = new Int32Array(tiles * ng);
+  const matrix = m.matrix;
   // A blocked transpose (32×32 tiles) so that neither the reads nor the writes stride through
   // memory on large layers.
   const block = 32;
@@ -43,13 +70,16 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
       const r1 = Math.min(end, r0 + block);
       for (let o0 = 0; o0 < ng; o0 += block) {
         const o1 = Math.min(ng, o0 + block);
-        for (let r = r0; r < r1; r++) {
-          const row = base + r * ng;
-          for (let ol = o0; ol < o1; ol++) {
-            const v = quantizeWeight(m.matrix[row + ol], weightScale[t * ng + ol], range);
-            qT[base + ol * k + r] = v;
-            weightSum[t * ng + ol] += v;
+        for (let ol = o0; ol < o1; ol++) {
+          const scale = weightScale[t * ng + ol];
+          const dst = base + ol * k;
+          let sum = 0;
+          for (let r = r0; r < r1; r++) {
+            const v = quantizeWeight(matrix[base + r * ng + ol], scale, range);
+            qT[dst + r] = v;
+            sum += v;
           }
+          weightSum[t * ng + ol] += sum;
         }
       }
     }
@@ -73,19 +103,9 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
     const shift = bits.cell * (bits.slices - 1 - m.columns.slice[c]);
     const polarity = m.encoding === 'offset' ? 0 : m.columns.polarity[c];
     const src = tile.group * k * ng + ol * k + tile.rowStart;
-    let o = cellOffset[c];
-    let s1 = 0;
-    let s2 = 0;
-    for (let i = 0; i < tile.rowCount; i++) {
-      const qv = qT[src + i];
-      const stored = polarity === 0 ? qv + range.weightOffset : polarity > 0 ? (qv > 0 ? qv : 0) : (qv < 0 ? -qv : 0);
-      const u = (stored >> shift) & cellMask;
-      cells[o++] = u;
-      s1 += u;
-      s2 += u * u;
-    }
-    sumU[c] = s1;
-    sumU2[c] = s2;
+    const sums = cutColumn(qT, src, tile.rowCount, cells, cellOffset[c], polarity, range.weightOffset, shift, cellMask);
+    sumU[c] = sums.s1;
+    sumU2[c] = sums.s2;
   }
 
   const aKeys = adcKeys(m, psumGranularity);

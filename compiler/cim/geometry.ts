@@ -35,6 +35,21 @@ function convPads(node: Node, inSpatial: number[], kernel: number[], strides: nu
   return [...begin, ...end];
 }
 
+/** dst[base + c·rows + r] = src[from + r·cols + c]: a [rows, cols] block transposed, blocked. */
+function transposeInto(src: ArrayLike<number>, from: number, rows: number, cols: number, dst: Float32Array, base: number): void {
+  const block = 32;
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const r1 = Math.min(rows, r0 + block);
+    for (let c0 = 0; c0 < cols; c0 += block) {
+      const c1 = Math.min(cols, c0 + block);
+      for (let c = c0; c < c1; c++) {
+        const d = base + c * rows;
+        for (let r = r0; r < r1; r++) dst[d + r] = src[from + r * cols + c];
+      }
+    }
+  }
+}
+
 function convMatrix(graph: Graph, node: Node): LayerMatrix {
   const w = graph.constants.get(node.inputs[1])!;
   const inputShape = graph.staticShape(node.inputs[0])!;
@@ -56,13 +71,9 @@ function convMatrix(graph: Graph, node: Node): LayerMatrix {
   const ng = cout / group;
   const src = tensorToFloat32(w);
   const matrix = new Float32Array(group * k * ng);
-  // W[o][ci][kh][kw] → matrix[g][r = ci·area + i·kw + j][o_local]
-  for (let o = 0; o < cout; o++) {
-    const g = Math.floor(o / ng);
-    const ol = o - g * ng;
-    const base = g * k * ng;
-    for (let r = 0; r < k; r++) matrix[base + r * ng + ol] = src[o * k + r];
-  }
+  // W[o][ci][kh][kw] → matrix[g][r = ci·area + i·kw + j][o_local]: per group a [Ng, K] → [K, Ng]
+  // transpose, in 32×32 blocks so that neither side strides through memory on big layers.
+  for (let g = 0; g < group; g++) transposeInto(src, g * ng * k, ng, k, matrix, g * k * ng);
   const bias = node.inputs[2] ? Float32Array.from(tensorToFloat32(graph.constants.get(node.inputs[2])!)) : undefined;
   const two = <T>(a: T[], fill: T): [T, T] => (spatialDims === 2 ? [a[0], a[1]] : [fill, a[0]]);
   return {

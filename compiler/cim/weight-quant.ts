@@ -1,6 +1,6 @@
 /** Weight scales at a granularity, chosen by max-abs or squared-error search (design §4). */
 import type { Granularity } from '../../runtime/plan-types.js';
-import { clamp, roundHalfEven } from '../../runtime/rounding.js';
+import { roundHalfEvenInt } from '../../runtime/rounding.js';
 import type { CimMapping } from './annotations.js';
 
 export interface WeightRange {
@@ -87,6 +87,8 @@ export function chooseWeightScales(m: CimMapping, keys: Int32Array, range: Weigh
   return scales;
 }
 
+/** q = clamp(round(w / scale), qmin, qmax), half to even; a zero result may be −0 (stored as integer 0). */
 export function quantizeWeight(w: number, scale: number, range: WeightRange): number {
-  return clamp(roundHalfEven(w / scale), range.qmin, range.qmax);
+  const q = roundHalfEvenInt(w / scale);
+  return q < range.qmin ? range.qmin : q > range.qmax ? range.qmax : q;
 }
