@@ -65,7 +65,7 @@ export function openPlan(json: unknown, file: string, sidecarBytes?: Uint8Array)
     if (sidecar.byteLength !== b.byteLength) {
       throw new CimcError('CIM4003', `sidecar '${b.uri}' has ${sidecar.byteLength} bytes, the plan says ${b.byteLength}`, { file, field: '/buffers/0/byteLength' });
     }
-    if (hash(sidecar) !== b.sha256) {
+    if (b.sha256 !== undefined && hash(sidecar) !== b.sha256) {
       throw new CimcError('CIM4003', `sidecar '${b.uri}' does not match its sha256 (modified or from another plan)`, { file, field: '/buffers/0/sha256' });
     }
   }
@@ -81,7 +81,7 @@ export function openPlan(json: unknown, file: string, sidecarBytes?: Uint8Array)
           throw new CimcError('CIM4003', `${what}: range ${ref.byteOffset}+${ref.byteLength} is past the end of the sidecar`, { file, field: what });
         }
         bytes = sidecar.subarray(ref.byteOffset, ref.byteOffset + ref.byteLength);
-        if (hash(bytes) !== ref.sha256) throw new CimcError('CIM4003', `${what}: tensor does not match its sha256`, { file, field: what });
+        if (hash(bytes) !== ref.sha256) throw new CimcError('CIM4003', `${what}: tensor does not match its sha256 (sidecar modified or from another plan)`, { file, field: what });
       }
       if (bytes.byteLength !== count * elementSize[ref.dtype]) {
         throw new CimcError('CIM4002', `${what}: ${bytes.byteLength} bytes for shape [${ref.shape.join(',')}] of ${ref.dtype}`, { file, field: what });

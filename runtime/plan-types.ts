@@ -27,7 +27,8 @@ export interface PlanBuffer {
   /** File name relative to the plan. */
   uri: string;
   byteLength: number;
-  sha256: string;
+  /** sha256 of the whole sidecar: written by earlier cimc builds, checked when present (tensors carry their own). */
+  sha256?: string;
 }
 
 export interface PlanValue {

@@ -11,6 +11,7 @@
  * bytes, except plans, which change when the plan format or the compiler's numbers change;
  * test/bad-inputs.test.ts checks that the plan baseline still loads and runs.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -366,7 +367,8 @@ plan('plan-missing-layers', 'the layers field removed', (p) => { delete p.layers
 plan('plan-negative-dim', 'a value with dimension -1', (p) => { p.inputs[0].shape[0] = -1; }, { code: 'CIM4002', mentions: '/inputs/0/shape/0' });
 plan('plan-bad-dtype', "a tensor of dtype 'complex64'", (p) => { p.layers[0].adcStep.dtype = 'complex64'; }, { code: 'CIM4002', mentions: '/layers/0/adcStep' });
 sidecarPlan('plan-missing-sidecar', 'the sidecar .bin file is absent', () => {}, () => undefined, { code: 'CIM4003', mentions: 'plan-missing-sidecar.bin' });
-sidecarPlan('plan-sidecar-modified', 'one sidecar byte changed (buffer sha256 mismatch)', () => {}, (b) => { b[b.length - 1] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/buffers/0/sha256' });
+sidecarPlan('plan-sidecar-modified', 'one sidecar byte changed under a plan that also carries a whole-sidecar sha256 (as earlier builds wrote)', (p) => { p.buffers[0].sha256 = createHash('sha256').update(sidecarBuilt.sidecar).digest('hex'); }, (b) => { b[b.length - 1] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/buffers/0/sha256' });
+sidecarPlan('plan-sidecar-cell-flipped', "one byte of the first layer's cells changed (its tensor sha256 no longer matches)", () => {}, (b) => { b[sidecarBuilt.plan.layers[0].cells.byteOffset] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/layers/0/cells' });
 sidecarPlan('plan-sidecar-short', 'the sidecar is 8 bytes shorter than the plan says', () => {}, (b) => b.subarray(0, b.length - 8), { code: 'CIM4003', mentions: '/buffers/0/byteLength' });
 sidecarPlan('plan-tensor-hash', "a tensor's sha256 does not match its bytes", (p) => { p.layers[0].cells.sha256 = '0'.repeat(64); }, (b) => b, { code: 'CIM4003', mentions: '/layers/0/cells' });
 sidecarPlan('plan-tensor-range', "a tensor's byteOffset is past the end of the sidecar", (p) => { p.layers[0].cells.byteOffset = 1 << 20; }, (b) => b, { code: 'CIM4003', mentions: '/layers/0/cells' });

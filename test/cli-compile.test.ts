@@ -89,10 +89,14 @@ describe('cimc compile + report', () => {
     expect(cimc(['validate', plan]).stdout).toMatch(/ok/);
     const bin = path.join(dir, 'p.bin');
     const bytes = fs.readFileSync(bin);
-    bytes[100] ^= 1;
+    const cellsAt = JSON.parse(fs.readFileSync(plan, 'utf8')).layers[0].cells.byteOffset as number;
+    bytes[cellsAt + 3] ^= 1;
     fs.writeFileSync(bin, bytes);
-    expect(expectUserError(cimc(['validate', plan]), 'CIM4003')).toMatch(/sha256/);
-    expect(expectUserError(cimc(['report', plan]), 'CIM4003')).toMatch(/p\.bin/);
+    // The plan carries no whole-sidecar hash: the changed tensor's own sha256 catches it.
+    expect(expectUserError(cimc(['validate', plan]), 'CIM4003')).toMatch(/\/layers\/0\/cells.*sha256.*sidecar modified/);
+    const sample = path.resolve('examples/data/mnist-sample-x.npy');
+    expect(expectUserError(cimc(['run', plan, '--input', sample, '-o', path.join(dir, 'y.npy')]), 'CIM4003')).toMatch(/sha256/);
+    expect(fs.existsSync(path.join(dir, 'y.npy'))).toBe(false);
   });
 
   it('--embed puts every tensor in the JSON', () => {

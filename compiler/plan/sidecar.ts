@@ -12,7 +12,7 @@ function bytesOf(a: PlanArray): Uint8Array {
 
 /** Collects tensors; `embed` stores them inline instead of in the sidecar. */
 export class SidecarWriter {
-  private readonly chunks: Uint8Array[] = [];
+  private readonly chunks_: Uint8Array[] = [];
   private length = 0;
   constructor(private readonly embed: boolean) {}
 
@@ -20,9 +20,9 @@ export class SidecarWriter {
     const bytes = bytesOf(data);
     if (this.embed) return { dtype, shape: [...shape], base64: Buffer.from(bytes).toString('base64') };
     const pad = (8 - (this.length % 8)) % 8;
-    if (pad) { this.chunks.push(new Uint8Array(pad)); this.length += pad; }
+    if (pad) { this.chunks_.push(new Uint8Array(pad)); this.length += pad; }
     const ref: TensorRef = { dtype, shape: [...shape], buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength, sha256: sha256(bytes) };
-    this.chunks.push(bytes); // not copied: tensors handed to a plan are never modified afterwards
+    this.chunks_.push(bytes); // not copied: tensors handed to a plan are never modified afterwards
     this.length += bytes.byteLength;
     return ref;
   }
@@ -31,10 +31,15 @@ export class SidecarWriter {
     return this.length;
   }
 
+  /** The sidecar as the pieces added (alignment padding included), in order, without copying. */
+  get chunks(): readonly Uint8Array[] {
+    return this.chunks_;
+  }
+
   bytes(): Uint8Array {
     const out = new Uint8Array(this.length);
     let o = 0;
-    for (const c of this.chunks) { out.set(c, o); o += c.byteLength; }
+    for (const c of this.chunks_) { out.set(c, o); o += c.byteLength; }
     return out;
   }
 }
