@@ -10,11 +10,33 @@ import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../compiler/diagnostics.js';
 
+/** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
+function distinctCount(keys: Int32Array): number {
+  const marks = new Uint8Array(keys.reduce((m, v) => Math.max(m, v + 1), 1));
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if (marks[keys[i]] === 0) { marks[keys[i]] = 1; n++; }
+  return n;
+}
+
+/** Distinct (a[i], b[i]) pairs of non-negative integer keys. */
 function distinctPairs(a: Int32Array, b: Int32Array): number {
-  const seen = new Set<number>();
+  if (distinctCount(b) === b.length || distinctCount(a) === a.length) return a.length; // e.g. every column its own ADC step
   const width = b.reduce((m, v) => Math.max(m, v + 1), 1);
+  const height = a.reduce((m, v) => Math.max(m, v + 1), 1);
+  if (width * height <= 2 ** 26) {
+    const pair = new Int32Array(a.length);
+    for (let i = 0; i < a.length; i++) pair[i] = a[i] * width + b[i];
+    return distinctCount(pair);
+  }
+  const seen = new Set<number>();
   for (let i = 0; i < a.length; i++) seen.add(a[i] * width + b[i]);
   return seen.size;
+}
+
+/** The weight column (row tile · Ng + local output channel) that column c cuts its cells from. */
+function weightColumnOf(m: CimMapping, c: number): number {
+  const t = m.columns.rowTile[c];
+  return t * m.channelsPerGroup + m.columns.outChannel[c] - m.rowTiles[t].group * m.channelsPerGroup;
 }
 
 /** Σu and Σu² of one column, returned without allocating per column. */
@@ -53,39 +75,8 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const weightScale = new Float64Array(tiles * ng);
   for (let i = 0; i < weightScale.length; i++) weightScale[i] = keyScales[wKeys[i]];
 
-  // Quantized weights q, stored transposed per group ([group][channel][row]) so that each
-  // column's rows are contiguous when the cells are cut below.
+  // Cells, column after column: each column holds its row tile's rows of one output channel.
   const k = m.geometry.rowsPerGroup;
-  const qT = new Int32Array(m.matrix.length);
-  const weightSum = new Int32Array(tiles * ng);
-  const matrix = m.matrix;
-  // A blocked transpose (32×32 tiles) so that neither the reads nor the writes stride through
-  // memory on large layers.
-  const block = 32;
-  for (let t = 0; t < tiles; t++) {
-    const tile = m.rowTiles[t];
-    const base = tile.group * k * ng;
-    const end = tile.rowStart + tile.rowCount;
-    for (let r0 = tile.rowStart; r0 < end; r0 += block) {
-      const r1 = Math.min(end, r0 + block);
-      for (let o0 = 0; o0 < ng; o0 += block) {
-        const o1 = Math.min(ng, o0 + block);
-        for (let ol = o0; ol < o1; ol++) {
-          const scale = weightScale[t * ng + ol];
-          const dst = base + ol * k;
-          let sum = 0;
-          for (let r = r0; r < r1; r++) {
-            const v = quantizeWeight(matrix[base + r * ng + ol], scale, range);
-            qT[dst + r] = v;
-            sum += v;
-          }
-          weightSum[t * ng + ol] += sum;
-        }
-      }
-    }
-  }
-
-  // Cells, column after column.
   const cols = m.columns.array.length;
   const cellOffset = new Int32Array(cols);
   let total = 0;
@@ -93,19 +84,54 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
     cellOffset[c] = total;
     total += m.rowTiles[m.columns.rowTile[c]].rowCount;
   }
+  // The columns of each weight column (row tile t, local channel ol): its slices and polarities.
+  const weightColumns = tiles * ng;
+  const firstCol = new Int32Array(weightColumns + 1);
+  const colOfWeight = new Int32Array(cols);
+  for (let c = 0; c < cols; c++) firstCol[weightColumnOf(m, c) + 1]++;
+  for (let i = 0; i < weightColumns; i++) firstCol[i + 1] += firstCol[i];
+  const fill = firstCol.slice(0, weightColumns);
+  for (let c = 0; c < cols; c++) colOfWeight[fill[weightColumnOf(m, c)]++] = c;
+
   const cells = new Uint8Array(total);
   const sumU = new Float64Array(cols);
   const sumU2 = new Float64Array(cols);
   const cellMask = 2 ** bits.cell - 1;
-  for (let c = 0; c < cols; c++) {
-    const tile = m.rowTiles[m.columns.rowTile[c]];
-    const ol = m.columns.outChannel[c] - tile.group * ng;
-    const shift = bits.cell * (bits.slices - 1 - m.columns.slice[c]);
-    const polarity = m.encoding === 'offset' ? 0 : m.columns.polarity[c];
-    const src = tile.group * k * ng + ol * k + tile.rowStart;
-    const sums = cutColumn(qT, src, tile.rowCount, cells, cellOffset[c], polarity, range.weightOffset, shift, cellMask);
-    sumU[c] = sums.s1;
-    sumU2[c] = sums.s2;
+  const weightSum = new Int32Array(weightColumns);
+  const matrix = m.matrix;
+  const maxRows = m.rowTiles.reduce((n, t) => Math.max(n, t.rowCount), 0);
+  const qTile = new Int32Array(maxRows * ng);
+  const block = 32;
+  for (let t = 0; t < tiles; t++) {
+    const tile = m.rowTiles[t];
+    const rows = tile.rowCount;
+    const first = tile.group * k * ng + tile.rowStart * ng;
+    // The tile's quantized weights, transposed to [channel][row] (32×32 blocks: neither side
+    // strides through memory), small enough to stay in cache while its columns are cut.
+    for (let i0 = 0; i0 < rows; i0 += block) {
+      const i1 = Math.min(rows, i0 + block);
+      for (let o0 = 0; o0 < ng; o0 += block) {
+        const o1 = Math.min(ng, o0 + block);
+        for (let ol = o0; ol < o1; ol++) {
+          const scale = weightScale[t * ng + ol];
+          for (let i = i0; i < i1; i++) qTile[ol * rows + i] = quantizeWeight(matrix[first + i * ng + ol], scale, range);
+        }
+      }
+    }
+    for (let ol = 0; ol < ng; ol++) {
+      const wi = t * ng + ol;
+      let sum = 0;
+      for (let i = ol * rows, end = i + rows; i < end; i++) sum += qTile[i];
+      weightSum[wi] = sum;
+      for (let j = firstCol[wi]; j < firstCol[wi + 1]; j++) {
+        const c = colOfWeight[j];
+        const shift = bits.cell * (bits.slices - 1 - m.columns.slice[c]);
+        const polarity = m.encoding === 'offset' ? 0 : m.columns.polarity[c];
+        const sums = cutColumn(qTile, ol * rows, rows, cells, cellOffset[c], polarity, range.weightOffset, shift, cellMask);
+        sumU[c] = sums.s1;
+        sumU2[c] = sums.s2;
+      }
+    }
   }
 
   const aKeys = adcKeys(m, psumGranularity);
@@ -127,8 +153,8 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
     weightGranularity, weightMethod, psumGranularity,
     adcCalibration: ideal ? 'ideal' : 'analytic',
     weightScale, weightSum, cells, cellOffset, adcStep, dequantFactor,
-    weightScaleCount: new Set(wKeys).size,
-    adcStepCount: new Set(aKeys).size,
+    weightScaleCount: distinctCount(wKeys),
+    adcStepCount: distinctCount(aKeys),
     scaleFactors: distinctPairs(colWeightKey, aKeys),
     activation: signed
       ? { signed, scale: null, inputOffset: 2 ** (a - 1), qmin: -(2 ** (a - 1)), qmax: 2 ** (a - 1) - 1 }

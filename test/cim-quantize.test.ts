@@ -74,6 +74,9 @@ describe('quantize-weights', () => {
     expect(count({ weightGranularity: 'channel', psumGranularity: 'layer' })).toEqual([16, 1, 16]);
     expect(count({ weightGranularity: 'array', psumGranularity: 'array' })).toEqual([2, 8, 8]);
     expect(count({ weightGranularity: 'column', psumGranularity: 'column' })).toEqual([32, 128, 128]);
+    expect(count({ weightGranularity: 'column', psumGranularity: 'layer' })).toEqual([32, 1, 32]);
+    expect(count({ weightGranularity: 'layer', psumGranularity: 'column' })).toEqual([1, 128, 128]);
+    expect(count({ weightGranularity: 'channel', psumGranularity: 'array' })).toEqual([16, 8, 128]);
   });
 
   it('mse scales never give a larger squared error than max-abs', () => {
