@@ -1,6 +1,4 @@
 /** Library API: compile an ONNX model for a target into a plan. */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import { CimcError, type Diagnostic } from './diagnostics.js';
 import type { CompileOptions } from './pass.js';
 import type { PassTiming, RunPipelineOptions } from './pass-manager.js';
@@ -32,16 +30,10 @@ export interface CompileResult {
 export function compile(req: CompileRequest): CompileResult {
   const compiler = req.compiler ?? createCompiler();
   const target = typeof req.target === 'object' ? req.target : resolveTarget(req.target ?? defaultTargetName, compiler.targets);
-  let modelSha = '';
-  try {
-    modelSha = createHash('sha256').update(fs.readFileSync(req.model)).digest('hex');
-  } catch (e) {
-    throw new CimcError('CIM1001', `cannot read model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: req.model });
-  }
   const passes = req.passes ?? compiler.pipeline;
   const result = runModel({
     ...req, modelPath: req.model, compiler, target, passes,
-    options: { ...req.options, modelSha256: modelSha },
+    options: { ...req.options },
   });
   const built = result.graph.annotations.plan;
   if (!built) throw new CimcError('CIM2000', `the pipeline (${passes.join(',')}) produced no plan: it must end with emit-plan`);

@@ -30,14 +30,17 @@ interface Scope {
   realBaseDir?: string;
 }
 
-export function importOnnxFile(file: string): Graph {
-  let bytes: Uint8Array;
+/** The bytes of a model file, or CIM1001 naming it. */
+export function readModelFile(file: string): Uint8Array {
   try {
-    bytes = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch (e) {
     throw new CimcError('CIM1001', `cannot read model: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
   }
-  return importOnnxBytes(bytes, { modelPath: file });
+}
+
+export function importOnnxFile(file: string): Graph {
+  return importOnnxBytes(readModelFile(file), { modelPath: file });
 }
 
 export function importOnnxBytes(bytes: Uint8Array, options: ImportOptions = {}): Graph {

@@ -6,6 +6,7 @@ import { buildPlan, type BuiltPlan } from '../compiler/plan/build-plan.js';
 import { checkPlanSchema } from '../runtime/plan-reader.js';
 import { cimcVersion } from '../compiler/version.js';
 import './calibrate.js';
+import './import-onnx.js';
 
 declare module '../compiler/ir.js' {
   interface GraphAnnotations {
@@ -37,7 +38,7 @@ export const emitPlan = definePass({
     const calibration = graph.annotations.calibration;
     const built = buildPlan({
       graph, target: ctx.target, options,
-      model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: typeof ctx.options.modelSha256 === 'string' ? ctx.options.modelSha256 : '' },
+      model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: graph.annotations.modelSha256 ?? '' },
       generator: `cimc ${cimcVersion}`,
       embed, sidecarUri,
       calibration: calibration

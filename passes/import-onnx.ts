@@ -1,7 +1,15 @@
+import { createHash } from 'node:crypto';
 import { CimcError } from '../compiler/diagnostics.js';
 import { validateGraph } from '../compiler/dataflow.js';
-import { importOnnxFile } from '../compiler/onnx-import.js';
+import { importOnnxBytes, readModelFile } from '../compiler/onnx-import.js';
 import { definePass } from '../compiler/pass.js';
+
+declare module '../compiler/ir.js' {
+  interface GraphAnnotations {
+    /** sha256 of the model file's bytes as read (import-onnx), recorded in the plan. */
+    modelSha256?: string;
+  }
+}
 
 /** Reads the model file named by the context; the incoming graph is ignored. */
 export const importOnnx = definePass({
@@ -11,8 +19,11 @@ export const importOnnx = definePass({
   provides: ['imported'],
   run(_graph, ctx) {
     if (!ctx.modelPath) throw new CimcError('CIM5001', 'no model file given');
-    const graph = importOnnxFile(ctx.modelPath);
+    // Read once: the bytes decoded are the bytes hashed.
+    const bytes = readModelFile(ctx.modelPath);
+    const graph = importOnnxBytes(bytes, { modelPath: ctx.modelPath });
     validateGraph(graph, ctx.modelPath);
-    return { graph, changed: true };
+    const modelSha256 = createHash('sha256').update(bytes).digest('hex');
+    return { graph: graph.with({ annotations: { ...graph.annotations, modelSha256 } }), changed: true };
   },
 });
