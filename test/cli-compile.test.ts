@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +98,14 @@ describe('cimc compile + report', () => {
     const sample = path.resolve('examples/data/mnist-sample-x.npy');
     expect(expectUserError(cimc(['run', plan, '--input', sample, '-o', path.join(dir, 'y.npy')]), 'CIM4003')).toMatch(/sha256/);
     expect(fs.existsSync(path.join(dir, 'y.npy'))).toBe(false);
+  });
+
+  it('the plan records the sha256 of the model file it was compiled from', () => {
+    const dir = tempDir();
+    const plan = path.join(dir, 'p.json');
+    expect(cimc(['compile', mnist, '-o', plan]).code).toBe(0);
+    const want = createHash('sha256').update(fs.readFileSync(mnist)).digest('hex');
+    expect(JSON.parse(fs.readFileSync(plan, 'utf8')).model.sha256).toBe(want);
   });
 
   it('--embed puts every tensor in the JSON', () => {
