@@ -1,5 +1,7 @@
 /** ajv (draft 2020-12) validators for the schemas in schemas/, with JSON-pointer errors. */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { packagePath } from './package-root.js';
@@ -9,8 +11,41 @@ const addFormats: AddFormats = ((addFormatsModule as unknown as { default?: AddF
 const validators = new Map<string, ValidateFunction>();
 let ajv: Ajv2020 | undefined;
 
+type Precompiled = Record<string, ValidateFunction | undefined> & { schemasSha256?: string };
+let precompiled: Precompiled | null | undefined;
+
+/** sha256 of the schema files as scripts/build-validators.mjs hashes them. */
+export function schemasSha256(): string {
+  const hash = createHash('sha256');
+  for (const f of fs.readdirSync(packagePath('schemas')).filter((n) => n.endsWith('.schema.json')).sort()) {
+    hash.update(f).update('\0').update(fs.readFileSync(packagePath('schemas', f), 'utf8')).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The validators compiled at build time (dist/schema-validators.cjs, scripts/build-validators.mjs),
+ * if they were built from the schema files as they are now; null otherwise (then ajv compiles
+ * the schemas here, ≈ 40 ms).
+ */
+function loadPrecompiled(): Precompiled | null {
+  const file = packagePath('dist', 'schema-validators.cjs');
+  if (!fs.existsSync(file)) return null;
+  try {
+    const mod = createRequire(import.meta.url)(file) as Precompiled;
+    return mod.schemasSha256 === schemasSha256() ? mod : null;
+  } catch {
+    return null;
+  }
+}
+
 export function schemaValidator(schemaFile: string): ValidateFunction {
   let v = validators.get(schemaFile);
+  if (!v && precompiled === undefined) precompiled = loadPrecompiled();
+  if (!v && precompiled?.[schemaFile]) {
+    v = precompiled[schemaFile];
+    validators.set(schemaFile, v);
+  }
   if (!v) {
     if (!ajv) {
       ajv = new Ajv2020({ allErrors: false, strict: true });
