@@ -38,22 +38,22 @@ export function groupRowTiles(group: number, k: number, kernelArea: number, rows
   return tiles;
 }
 
+/** The per-column tables, grown in place (typed arrays: JS number arrays cost ~30 ms on ResNet-18). */
 class ColumnBuilder {
-  readonly array: number[] = [];
-  readonly arrayColumn: number[] = [];
-  readonly rowTile: number[] = [];
-  readonly outChannel: number[] = [];
-  readonly slice: number[] = [];
-  readonly polarity: number[] = [];
+  /** array, arrayColumn, rowTile, outChannel, slice, polarity */
+  private data: Int32Array[] = Array.from({ length: 6 }, () => new Int32Array(1024));
+  private length = 0;
   push(array: number, arrayColumn: number, rowTile: number, outChannel: number, slice: number, polarity: number): void {
-    this.array.push(array); this.arrayColumn.push(arrayColumn); this.rowTile.push(rowTile);
-    this.outChannel.push(outChannel); this.slice.push(slice); this.polarity.push(polarity);
+    if (this.length === this.data[0].length) {
+      this.data = this.data.map((a) => { const b = new Int32Array(a.length * 2); b.set(a); return b; });
+    }
+    const i = this.length++;
+    const d = this.data;
+    d[0][i] = array; d[1][i] = arrayColumn; d[2][i] = rowTile; d[3][i] = outChannel; d[4][i] = slice; d[5][i] = polarity;
   }
   build(): CimMapping['columns'] {
-    return {
-      array: Int32Array.from(this.array), arrayColumn: Int32Array.from(this.arrayColumn), rowTile: Int32Array.from(this.rowTile),
-      outChannel: Int32Array.from(this.outChannel), slice: Int32Array.from(this.slice), polarity: Int32Array.from(this.polarity),
-    };
+    const [array, arrayColumn, rowTile, outChannel, slice, polarity] = this.data.map((a) => a.slice(0, this.length));
+    return { array, arrayColumn, rowTile, outChannel, slice, polarity };
   }
 }
 
