@@ -6,7 +6,7 @@
  */
 import { CimcError } from '../compiler/diagnostics.js';
 import type { CimLayerBits, LayerGeometry, RowTile } from './plan-types.js';
-import { clamp, roundHalfEven } from './rounding.js';
+import { clamp, roundHalfEvenInt } from './rounding.js';
 import { matmulInto } from './ops/gemm.js';
 
 /** Everything the kernel needs, whether it came from a plan or from the compiler's IR. */
@@ -272,7 +272,7 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
     const sa = opts.activationScale ?? d.activation.scale ?? activationScale(d, x, s * perSample, (s + 1) * perSample);
     // Driven inputs x' = clamp(round(x / s_a)) + offset.
     const xin = new Float64Array(perSample);
-    for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEven(x[s * perSample + i] / sa), qmin, qmax) + inputOffset;
+    for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEvenInt(x[s * perSample + i] / sa), qmin, qmax) + inputOffset;
     const cols = g.kind === 'conv' ? convIm2col(g, xin, inputOffset) : matmulIm2col(g, xin);
     const pixels = cols.pixels;
     const acc = new Float64Array(pixels * outChannels);
@@ -315,7 +315,7 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
           const o = t.tile.group * ng + t.outLocal[j];
           for (let px = 0; px < pixels; px++) {
             const m = macs[px * nc + j];
-            const code = ideal ? m : clamp(roundHalfEven(m / step), 0, codeMax);
+            const code = ideal ? m : clamp(roundHalfEvenInt(m / step), 0, codeMax);
             acc[px * outChannels + o] += f * code;
           }
         }
