@@ -7,6 +7,9 @@
  *   ort-session MODEL THREADS                      onnxruntime session creation: ms
  *   throughput ENGINE FILE THREADS WARMUPS MAX BUDGET_S [SHAPE]
  *                                                  ENGINE = ref | ort-cim (FILE = plan) | ort-float (FILE = model, SHAPE json)
+ *                                                  | ort-bound (FILE = plan): the ORT engine's lower bound, each
+ *                                                  CIM layer only its integer convs + a sum of the columns
+ *                                                  (LowerOptions.convOnly; not the layer's numbers)
  *   gemm THREADS                                   512×512×512 float32: runtime matmulInto and ORT MatMul
  */
 import * as path from 'node:path';
@@ -104,12 +107,12 @@ async function main() {
       shape = inp.shape;
       extra = { macsPerImage: loaded.plan.report.totals.macs };
       one = async (i) => { execute(exe, { [inp.name]: makeTensor('float32', shape, input(size(shape), 1000 + i)) }); };
-    } else if (engine === 'ort-cim') {
+    } else if (engine === 'ort-cim' || engine === 'ort-bound') {
       const { loadPlan } = await dist('runtime/plan-reader.js');
       const { OrtEngine } = await dist('runtime/ort-engine/index.js');
       const { makeTensor } = await dist('runtime/tensor.js');
       const loaded = loadPlan(file);
-      const e = await OrtEngine.create(loaded, { intraOpNumThreads: threadsOf(threads) });
+      const e = await OrtEngine.create(loaded, { intraOpNumThreads: threadsOf(threads), convOnly: engine === 'ort-bound' });
       const inp = loaded.plan.inputs[0];
       shape = inp.shape;
       extra = { macsPerImage: loaded.plan.report.totals.macs, lowerMs: e.timings.lowerMs, sessionMs: e.timings.sessionMs, onnxBytes: e.timings.onnxBytes };

@@ -127,6 +127,7 @@ try {
       ref: ['ref', r20.plan, '1', '2', '60', '20'],
       ortCim1: ['ort-cim', r20.plan, '1', '3', '400', '10'],
       ortCimDefault: ['ort-cim', r20.plan, 'default', '3', '400', '10'],
+      ortBound1: ['ort-bound', r20.plan, '1', '3', '1000', '8'],
       ortFloat1: ['ort-float', models.resnet20, '1', '10', '3000', '6', shape],
       ortFloatDefault: ['ort-float', models.resnet20, 'default', '10', '3000', '6', shape],
     };
@@ -217,6 +218,7 @@ if (rt.ref) {
       row('reference runtime (cimc run)', rt.ref, '1 (JS)'),
       row('ORT engine (cimc run --engine ort)', rt.ortCim1, '1'),
       row('ORT engine (cimc run --engine ort)', rt.ortCimDefault, 'default'),
+      ...(rt.ortBound1 ? [row('lower bound: its convs + column sums only (no ADC; not an engine)', rt.ortBound1, '1')] : []),
       row('onnxruntime float, same model', rt.ortFloat1, '1'),
       row('onnxruntime float, same model', rt.ortFloatDefault, 'default'),
     ],

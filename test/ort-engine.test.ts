@@ -50,11 +50,11 @@ interface Comparison {
 }
 
 /** Runs both engines on each input; compares the first output. */
-async function compareEngines(loaded: LoadedPlan, inputs: Float32Array[]): Promise<Comparison> {
+async function compareEngines(loaded: LoadedPlan, inputs: Float32Array[], lowering: { packColumns?: boolean } = {}): Promise<Comparison> {
   const exe = executableFromPlan(loaded);
   const input = loaded.plan.inputs[0];
   const out = loaded.plan.outputs[0].name;
-  const engine = await OrtEngine.create(loaded);
+  const engine = await OrtEngine.create(loaded, lowering);
   const c: Comparison = { samples: inputs.length, identical: 0, maxRel: 0, argmaxAgree: 0 };
   try {
     for (const x of inputs) {
@@ -163,6 +163,40 @@ describe('ORT engine: evaluation and the float path', () => {
     let err: unknown;
     try { lowerPlan(loaded); } catch (e) { err = e; }
     expect(isCimcError(err) && err.code === 'CIM4005' && /2\^24/.test(err.message)).toBe(true);
+  });
+});
+
+describe('ORT engine: two crossbar columns packed into one conv output channel', () => {
+  it('resnet20 at seed-4b packs every conv (M_lo + 2^B·M_hi < 2^24) and still equals the reference; unpacked too', async () => {
+    const loaded = planFor(resnet20, 'seed-4b');
+    const packed = lowerPlan(loaded).stats;
+    expect(packed.convs).toBeGreaterThan(20); // the 16-channel layers' two conv parts each
+    expect(packed.packedConvs).toBe(packed.convs);
+    expect(lowerPlan(loaded, { packColumns: false }).stats.packedConvs).toBe(0);
+    const inputs = Array.from({ length: 2 }, (_, i) => randomFloats(3 * 32 * 32, 301 + i));
+    expectSame(await compareEngines(loaded, inputs));
+    expectSame(await compareEngines(loaded, inputs, { packColumns: false }), 'resnet20 seed-4b, packing off');
+  });
+
+  it('MNIST calibrated at seed-4b: packed and bit-identical to the reference', async () => {
+    const loaded = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64, adcBits: 3 });
+    expect(lowerPlan(loaded).stats.packedConvs).toBeGreaterThan(0);
+    const c = await compareEngines(loaded, mnistDigits(300, 16));
+    expectSame(c);
+    expect(c.identical).toBe(c.samples);
+  });
+
+  it('refuses to pack where M_lo + 2^B·M_hi could reach 2^24 (8-bit inputs, 4-bit cells), and equals the reference', async () => {
+    const target = {
+      name: 'wide-cells', array: { rows: 128, cols: 128, cellBits: 4 }, weightBits: 8, activationBits: 8, dacBits: 8,
+      adc: { bits: 6 }, encoding: 'differential',
+    };
+    const { built } = compile({ model: mnist, target: target as never, options: { sidecarUri: 'mem.bin' } });
+    const loaded = openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+    const stats = lowerPlan(loaded).stats;
+    expect(stats.convs).toBeGreaterThan(0);
+    expect(stats.packedConvs).toBe(0);
+    expectSame(await compareEngines(loaded, mnistDigits(400, 8)));
   });
 });
 

@@ -8,21 +8,28 @@
  *   s_a dynamic (uncalibrated plans): max|x| (signed) or max(0, max x) over the sample, / qmax
  *   pad x' with the driven zero level inputOffset (the conv itself pads nothing)
  *   x_k = ⌊x' / 2^(d·k)⌋ mod 2^d, the cycles stacked on the batch axis
- *   gather each row tile's input channels (tiles padded to the largest), then ONE Conv with
+ *   gather each row tile's input channels (tiles padded to the largest), then a Conv with
  *   group = number of row tiles: output channel (tile, j, o) holds the j-th column of output
  *   channel o in that tile (its slices and polarities), its weights the column's cells; a dense
- *   tile that cuts kernels has zero weights outside its rows. M is an integer < 2^24, exact in
- *   float32 (checked; CIM4005 otherwise).
- *   code = clamp(round(M / Δ_col), 0, L − 1)                    float64 (ideal ADC: code = M)
+ *   tile that cuts kernels has zero weights outside its rows. With one group, tiles of different
+ *   channel counts (a short last tile) get one such Conv each ("conv parts"). M is an integer
+ *   < 2^24, exact in float32 (checked; CIM4005 otherwise).
+ *   Packed columns (columnPairs, where exact): one output channel holds two columns of the same
+ *   (tile, o) as M_lo + 2^B·M_hi (weights u_lo + 2^B·u_hi; checked < 2^24 per pair from each
+ *   column's Σ cells × largest input plane), unpacked exactly by M_hi = ⌊P·2^−B⌋, M_lo = P − 2^B·M_hi.
+ *   code = clamp(round(M / Δ_col), 0, L − 1)                    float32 where every code boundary
+ *                                                              is checked to match, else float64
+ *                                                              (ideal ADC: code = M)
  *   Σ over cycles, tiles and columns of dequantFactor·2^(d·k)·code: one Mul by a constant
- *   [cycles, columns] and one ReduceSum                          float64
+ *   [cycles, columns] and a MatMul by a row of ones per conv part and half  float64
  *   − weightOffset·s_w·Σx' (a Conv with all-ones weights per tile, then a batched MatMul)
  *   − inputOffset·s_w·Σq (a constant per channel), · s_a, + bias, then float32.
  *
- * Gemm/MatMul layers the same with a Gather of each tile's features and a batched MatMul.
- * Everything after the integer MAC runs in float64, so the float32 output equals the reference's
- * (which sums in float64 too) except where the two float64 sums, taken in different orders,
- * straddle a float32 rounding boundary. Digital steps are written as the ONNX nodes they were.
+ * Gemm/MatMul layers the same with a Gather of each tile's features and a batched MatMul (not
+ * packed, one part).
+ * The codes are the reference's exactly and everything after them runs in float64, so the
+ * float32 output equals the reference's (which sums in float64 too) except where the two float64
+ * sums, taken in different orders, straddle a float32 rounding boundary. Digital steps are written as the ONNX nodes they were.
  */
 import { CimcError } from '../../compiler/diagnostics.js';
 import { Graph, type Attr } from '../../compiler/ir.js';
@@ -44,6 +51,15 @@ export interface LowerOptions {
   variation?: VariationSpec;
   /** Plan values to expose as extra graph outputs (e.g. every CIM layer's output, for SQNR). */
   extraOutputs?: readonly string[];
+  /**
+   * Benchmark only, NOT the layer's numbers: each CIM layer is just its input gather and integer
+   * grouped Conv/MatMul (the same shapes as the real lowering, cells scaled by 2^-8 to keep
+   * magnitudes finite) and a float32 sum of the columns into the output channels — no input
+   * quantization, ADC or dequantization. A lower bound on any exact lowering of this kind.
+   */
+  convOnly?: boolean;
+  /** Pack two crossbar columns into one conv output channel where exact (default true; see columnPairs). */
+  packColumns?: boolean;
 }
 
 export interface LoweredPlan {
@@ -52,6 +68,13 @@ export interface LoweredPlan {
   opset: number;
   /** Graph outputs: the plan's outputs, then the extra outputs not among them. */
   outputs: string[];
+  /** CIM convolutions emitted (one per conv part), and how many of them pack column pairs. */
+  stats: LoweringStats;
+}
+
+export interface LoweringStats {
+  convs: number;
+  packedConvs: number;
 }
 
 /** Integer sums stay exact in float32 below this. */
@@ -69,6 +92,7 @@ export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {})
   const opset = Math.max(planOpset, 11);
   const taken = new Set<string>([...plan.values.map((v) => v.name), ...plan.inputs.map((v) => v.name), ...Object.keys(plan.constants)]);
   const b = new GraphBuilder(opset, taken);
+  const stats: LoweringStats = { convs: 0, packedConvs: 0 };
   const constants = new Map<string, Tensor>();
   for (const [name, ref] of Object.entries(plan.constants)) constants.set(name, planTensor(loaded, ref, `/constants/${name}`));
 
@@ -79,7 +103,7 @@ export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {})
     }
     const l = plan.layers[s.layer];
     if (!l) throw new CimcError('CIM4002', `step ${s.name} names layer ${s.layer}, the plan has ${plan.layers.length}`, { file: loaded.file, field: `/schedule/${i}/layer` });
-    const lo = new LayerLowering(b, loaded, l, s.layer, s.inputs[0], s.outputs[0], options);
+    const lo = new LayerLowering(b, loaded, l, s.layer, s.inputs[0], s.outputs[0], options, stats);
     if (options.float) lo.lowerFloat();
     else lo.lowerCim();
   });
@@ -105,7 +129,7 @@ export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {})
     constants,
     values,
   });
-  return { graph, opset, outputs };
+  return { graph, opset, outputs, stats };
 }
 
 /** The ONNX bytes of a lowered plan. */
@@ -279,15 +303,22 @@ class LayerLowering {
   private readonly integerCells: boolean;
   /** The largest MAC an input cycle can produce. */
   private macMax = 0;
+  /** LowerOptions.convOnly (a benchmark's lower bound, not the layer's numbers). */
+  private readonly convOnly: boolean;
+  /** LowerOptions.packColumns. */
+  private readonly pack: boolean;
+  /** The largest driven input plane an input cycle applies. */
+  private planeMax = 0;
 
   constructor(
     private readonly b: GraphBuilder,
-    private readonly loaded: LoadedPlan,
+    loaded: LoadedPlan,
     private readonly l: CimLayer,
     index: number,
     private readonly input: string,
     private readonly output: string,
     options: LowerOptions,
+    private readonly stats: LoweringStats,
   ) {
     const data = cimLayerDataFromPlan(loaded, l, index);
     const perturb = options.variation && options.variation.sigma > 0 ? cellPerturbation(options.variation, index, l.bits.cell) : undefined;
@@ -296,6 +327,8 @@ class LayerLowering {
     this.name = l.name;
     this.cellsNonNegative = !perturb || options.variation?.kind === 'lognormal';
     this.integerCells = !perturb && l.bits.cell <= 8;
+    this.convOnly = options.convOnly === true;
+    this.pack = options.packColumns !== false;
     if (!options.float) this.checkBounds();
   }
 
@@ -312,6 +345,7 @@ class LayerLowering {
     const planeMax = Math.min(2 ** d.bits.dac - 1, xDriven);
     const mac = maxRows * planeMax * Math.min(cellMax, Math.ceil(this.p.cellPeak));
     this.macMax = mac;
+    this.planeMax = planeMax;
     if (mac >= exactFloat32) {
       this.fail(`the largest MAC (${maxRows} rows × ${planeMax} × ${cellMax} = ${mac}) reaches 2^24: float32 convolutions in onnxruntime would not be exact; use the reference engine`);
     }
@@ -329,9 +363,69 @@ class LayerLowering {
     return this.b.tensor(hint, { dtype: 'float32', shape, data });
   }
 
-  /** Storage for cell weights: uint8 when the cells are integers, else float32. */
-  private cellArray(length: number): Uint8Array | Float32Array {
-    return this.integerCells ? new Uint8Array(length) : new Float32Array(length);
+  /** Storage for cell weights up to maxWeight: uint8/uint16 when the cells are integers, else float32. */
+  private cellArray(length: number, maxWeight = 255): Uint8Array | Uint16Array | Float32Array {
+    if (!this.integerCells || maxWeight > 65535) return new Float32Array(length);
+    return maxWeight > 255 ? new Uint16Array(length) : new Uint8Array(length);
+  }
+
+  /**
+   * The conv output channels of a part's tiles: per tile, slot (j, o) of jSlots·ng holds column
+   * pair [lo, hi] (indices into the tile's columns, −1 for none). Unpacked (shift 0): J slots,
+   * one column each. Packed: two columns of one output channel share a slot with weights
+   * lo + 2^shift·hi, so the conv computes M_lo + 2^shift·M_hi — half the MACs and outputs. Exact
+   * when every M_lo < 2^shift and M_lo + 2^shift·M_hi < 2^24 (float32's integers; every partial
+   * sum is smaller, as cells and driven inputs are ≥ 0), checked with each column's bound
+   * (largest input plane) × Σ of its cells; a part that fails is not packed.
+   */
+  private columnPairs(tiles: readonly (TileColumns | undefined)[], J: number, ng: number): { jSlots: number; shift: number; slots: [number, number][][]; maxWeight: number } {
+    const byChannel = tiles.map((t) => {
+      const lists: number[][] = Array.from({ length: ng }, () => []);
+      t?.outLocal.forEach((ol, jj) => lists[ol].push(jj));
+      return lists;
+    });
+    const layout = (jSlots: number, pairsOf: (list: number[], t: TileColumns) => [number, number][]): [number, number][][] =>
+      tiles.map((t, i) => {
+        const slots: [number, number][] = Array.from({ length: jSlots * ng }, () => [-1, -1]);
+        if (t) byChannel[i].forEach((list, ol) => pairsOf(list, t).forEach((pair, j) => { slots[j * ng + ol] = pair; }));
+        return slots;
+      });
+    const unpacked = { jSlots: J, shift: 0, slots: layout(J, (list) => list.map((jj): [number, number] => [jj, -1])), maxWeight: 2 ** this.p.data.bits.cell - 1 };
+    if (!this.pack || !this.integerCells || J < 2) return unpacked;
+    const bound = (t: TileColumns, jj: number): number => {
+      let sum = 0;
+      for (let r = 0; r < t.tile.rowCount; r++) sum += t.cell(r, jj);
+      return this.planeMax * sum;
+    };
+    // Per (tile, channel): columns by bound, the smaller half as lo, each with a larger one as hi.
+    let maxLo = 0;
+    const pairs = new Map<TileColumns, Map<number[], [number, number][]>>();
+    const bounds = new Map<TileColumns, Float64Array>();
+    tiles.forEach((t, i) => {
+      if (!t) return;
+      const bt = Float64Array.from(t.cols, (_, jj) => bound(t, jj));
+      bounds.set(t, bt);
+      const m = new Map<number[], [number, number][]>();
+      for (const list of byChannel[i]) {
+        const sorted = [...list].sort((a, c) => bt[a] - bt[c]);
+        const half = Math.ceil(sorted.length / 2);
+        const ps: [number, number][] = [];
+        for (let k = 0; k < half; k++) {
+          const hiIndex = sorted.length - 1 - k;
+          ps.push([sorted[k], hiIndex >= half ? sorted[hiIndex] : -1]);
+          maxLo = Math.max(maxLo, bt[sorted[k]]);
+        }
+        m.set(list, ps);
+      }
+      pairs.set(t, m);
+    });
+    const shift = Math.max(1, Math.ceil(Math.log2(maxLo + 1)));
+    for (const [t, m] of pairs) {
+      const bt = bounds.get(t)!;
+      for (const ps of m.values()) for (const [lo, hi] of ps) if (hi >= 0 && bt[lo] + 2 ** shift * bt[hi] >= exactFloat32) return unpacked;
+    }
+    const cellMax = 2 ** this.p.data.bits.cell - 1;
+    return { jSlots: Math.ceil(J / 2), shift, slots: layout(Math.ceil(J / 2), (list, t) => pairs.get(t)!.get(list)!), maxWeight: cellMax * (1 + 2 ** shift) };
   }
 
   /**
@@ -339,9 +433,14 @@ class LayerLowering {
    * the session is created), which keeps the ONNX bytes 4× smaller (VGG-16 stays below
    * protobuf's 2 GB); perturbed cells (variation) are real numbers and stay float32.
    */
-  private cellWeights(hint: string, shape: readonly number[], data: Uint8Array | Float32Array): string {
+  private cellWeights(hint: string, shape: readonly number[], data: Uint8Array | Uint16Array | Float32Array): string {
+    if (this.convOnly) {
+      let peak = 1;
+      for (let i = 0; i < data.length; i++) peak = Math.max(peak, data[i]);
+      return this.f32(hint, shape, Float32Array.from(data, (v) => v / (64 * peak)));
+    }
     if (data instanceof Float32Array) return this.f32(hint, shape, data);
-    return this.b.cast(this.b.tensor(hint, { dtype: 'uint8', shape, data }), 'float32');
+    return this.b.cast(this.b.tensor(hint, { dtype: data instanceof Uint16Array ? 'uint16' : 'uint8', shape, data }), 'float32');
   }
 
   /** s_a as a float64 scalar value (a constant, or computed from the input in-graph). */
@@ -433,17 +532,28 @@ class LayerLowering {
   }
 
   /**
-   * Σ over cycles and over the tile-column axis of values laid out [cycles, n, G, cols, rest]
-   * → [n, G, rest]. Written as reductions of a leading axis or of one middle axis of a 3-d view,
-   * which onnxruntime reduces with contiguous vector adds (a 7-d ReduceSum over axes [0, 3] took
-   * a third of VGG-16's time).
+   * Σ over the middle axis of x viewed as [outer, k, rest] (outer = 1: the leading axis) as a
+   * MatMul by a row of ones: onnxruntime's ReduceSum over a short leading axis runs at ≈ 0.6 ns
+   * per element ([4, 16384] float64: 43 µs), its MatMul by ones at 18 µs (float32: 39 vs 6 µs).
+   * Float64 sums in another order, as the reduction's; returns [outer, 1, rest] (or [1, rest]).
    */
-  private sumColumns(x: string, cycles: number, n: number, groups: number, cols: number, rest: number): string {
+  private sumAxis(x: string, outer: number, k: number, rest: number, dtype: 'float32' | 'float64'): string {
+    const b = this.b;
+    const shape = outer === 1 ? [k, rest] : [outer, k, rest];
+    return b.op('MatMul', [b.constant('ones', dtype, [1, k], new Array<number>(k).fill(1)), b.reshape(x, shape)]);
+  }
+
+  /**
+   * Σ over cycles and over the tile-column axis of values laid out [cycles, n, G, cols, rest]
+   * → [n, G, rest] (a batch of one: [G, 1, rest], or [1, rest] for one group). For one sample,
+   * MatMuls by ones (see sumAxis; a 7-d ReduceSum over axes [0, 3] took a third of VGG-16's time).
+   */
+  private sumColumns(x: string, cycles: number, n: number, groups: number, cols: number, rest: number, dtype: 'float32' | 'float64' = 'float64'): string {
     const b = this.b;
     if (n > 1) return b.reduceSum(b.reshape(x, [cycles, n, groups, cols, rest]), [0, 3], false);
-    if (groups === 1) return b.reduceSum(b.reshape(x, [cycles * cols, rest]), [0], false);
-    const once = cycles > 1 ? b.reduceSum(b.reshape(x, [cycles, groups * cols * rest]), [0], false) : x;
-    return b.reduceSum(b.reshape(once, [groups, cols, rest]), [1], false);
+    if (groups === 1) return this.sumAxis(x, 1, cycles * cols, rest, dtype);
+    const once = cycles > 1 ? this.sumAxis(x, 1, cycles, groups * cols * rest, dtype) : x;
+    return this.sumAxis(once, groups, cols, rest, dtype);
   }
 
   lowerCim(): void {
@@ -465,7 +575,6 @@ class LayerLowering {
     const lay = slotLayout(this.p, g.groups);
     const { tilesPerGroup, j: J, ng } = lay;
     const tiles = g.groups * tilesPerGroup;
-    const slots = tiles * J * ng;
 
     // Each padded tile's input channels (within its group) and how many it really touches.
     const chanLo = new Int32Array(tiles);
@@ -476,52 +585,109 @@ class LayerLowering {
       chanCount[tt] = Math.floor((t.tile.rowStart + t.tile.rowCount - 1) / area) - chanLo[tt] + 1;
     });
     const mMax = Math.max(1, ...chanCount);
-    const gather = new Array<number>(tiles * mMax);
-    let identity = tiles * mMax === cin;
-    for (let tt = 0; tt < tiles; tt++) {
-      const grp = Math.floor(tt / tilesPerGroup);
-      for (let mi = 0; mi < mMax; mi++) {
-        const ch = grp * cinG + chanLo[tt] + Math.min(mi, Math.max(chanCount[tt] - 1, 0));
-        gather[tt * mMax + mi] = ch;
-        if (ch !== tt * mMax + mi || mi >= chanCount[tt]) identity = false;
-      }
-    }
-
-    // Weights [slots, mMax, kh, kw], ADC steps [slots], factors [cycles, slots].
-    const weights = this.cellArray(slots * mMax * area);
-    const steps = new Float64Array(slots).fill(1);
-    const x4 = g.spatialDims === 2 ? this.input : b.reshape(this.input, [n, cin, 1, w]);
-    const { xp, s } = this.drive(x4, n > 1);
-    const factors = new Float64Array(bits.cycles * slots);
-    for (const t of this.p.tiles) {
-      const slotsOfTile = lay.slotOf[t.tileIndex];
-      const tt = lay.tileAt.indexOf(t);
-      const nc = t.cols.length;
-      for (let jj = 0; jj < nc; jj++) {
-        const c = t.cols[jj];
-        const slot = slotsOfTile[jj];
-        for (let r = 0; r < t.tile.rowCount; r++) {
-          const row = t.tile.rowStart + r;
-          const ci = Math.floor(row / area) - chanLo[tt];
-          weights[(slot * mMax + ci) * area + (row % area)] = t.cell(r, jj);
+    /** The input channels of padded tiles tts, each padded to m channels; identity when that is the input as it is. */
+    const gatherOf = (tts: readonly number[], m: number): { gather: number[]; identity: boolean } => {
+      const gather: number[] = [];
+      let identity = tts.length * m === cin;
+      tts.forEach((tt, i) => {
+        const grp = Math.floor(tt / tilesPerGroup);
+        for (let mi = 0; mi < m; mi++) {
+          const ch = grp * cinG + chanLo[tt] + Math.min(mi, Math.max(chanCount[tt] - 1, 0));
+          gather.push(ch);
+          if (ch !== i * m + mi || mi >= chanCount[tt]) identity = false;
         }
-        steps[slot] = bits.adc === 'ideal' ? 1 : d.adcStep[c];
-        for (let k = 0; k < bits.cycles; k++) factors[k * slots + slot] = this.columnFactor(c, k, s.static);
-      }
-    }
+      });
+      return { gather, identity };
+    };
+    const all = Array.from({ length: tiles }, (_, tt) => tt);
+    const { gather, identity } = gatherOf(all, mMax);
 
+    const x4 = g.spatialDims === 2 ? this.input : b.reshape(this.input, [n, cin, 1, w]);
+    const { xp, s } = this.convOnly ? { xp: x4, s: { value: '', static: undefined } } : this.drive(x4, n > 1);
     const padded = pt || pl || pb || pr ? b.pad(xp, [0, 0, pt, pl, 0, 0, pb, pr], d.activation.inputOffset, 'float32') : xp;
     const hp = h + pt + pb;
     const wp = w + pl + pr;
     const planes = this.planes(padded, [n, cin, hp, wp]);
-    const gathered = identity ? planes : b.op('Gather', [planes, b.int64s('tile_channels', gather)], { axis: intAttr(1) });
-    const convAttrs: Record<string, Attr> = {
-      group: intAttr(tiles), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr([0, 0, 0, 0]),
-    };
-    const macs = b.op('Conv', [gathered, this.cellWeights('cells', [slots, mMax, kh, kw], weights)], convAttrs);
-    const codes = this.adc(b.reshape(macs, [bits.cycles, n, slots, oh, ow]), steps, [1, 1, slots, 1, 1]);
-    const scaled = b.op('Mul', [codes, this.f64('dequant', [bits.cycles, 1, slots, 1, 1], factors)]);
-    let y = b.reshape(this.sumColumns(scaled, bits.cycles, n, g.groups, tilesPerGroup * J, ng * oh * ow), [n, g.outChannels, oh, ow]);
+    const convAttrs = (group: number): Record<string, Attr> => ({
+      group: intAttr(group), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr([0, 0, 0, 0]),
+    });
+
+    // Conv parts: with one group, tiles of equal channel counts share one grouped conv, so a short
+    // last tile does not pad every tile to the longest (ResNet-20's 16-channel layers, 144 rows =
+    // 126 + 18: one conv over 2 × 14 channels did 1.75× the MACs). With several groups, one conv.
+    const parts: { tts: number[]; m: number }[] = [];
+    if (g.groups === 1) {
+      for (const tt of all) {
+        const m = Math.max(1, chanCount[tt]);
+        const part = parts.find((q) => q.m === m);
+        if (part) part.tts.push(tt); else parts.push({ tts: [tt], m });
+      }
+    } else {
+      parts.push({ tts: all, m: mMax });
+    }
+    let y: string | undefined;
+    for (const part of parts) {
+      const pTiles = part.tts.length;
+      const m = part.m;
+      const pk = this.columnPairs(part.tts.map((tt) => lay.tileAt[tt]), J, ng);
+      const { jSlots, shift } = pk;
+      const slots = pTiles * jSlots * ng;
+      // Weights [slots, m, kh, kw] (packed: lo + 2^shift·hi), per slot and half (lo, hi) its ADC
+      // steps [slots] and factors [cycles, slots] (1 and 0 where a slot has no hi column).
+      const weights = this.cellArray(slots * m * area, pk.maxWeight);
+      const steps = [new Float64Array(slots).fill(1), new Float64Array(slots).fill(1)];
+      const factors = [new Float64Array(bits.cycles * slots), new Float64Array(bits.cycles * slots)];
+      part.tts.forEach((tt, local) => {
+        const t = lay.tileAt[tt];
+        if (!t) return;
+        pk.slots[local].forEach((pair, ps) => {
+          const slot = local * jSlots * ng + ps;
+          pair.forEach((jj, half) => {
+            if (jj < 0) return;
+            const c = t.cols[jj];
+            const scale = half === 0 ? 1 : 2 ** shift;
+            for (let r = 0; r < t.tile.rowCount; r++) {
+              const row = t.tile.rowStart + r;
+              const ci = Math.floor(row / area) - chanLo[tt];
+              weights[(slot * m + ci) * area + (row % area)] += scale * t.cell(r, jj);
+            }
+            steps[half][slot] = bits.adc === 'ideal' ? 1 : d.adcStep[c];
+            for (let k = 0; k < bits.cycles; k++) factors[half][k * slots + slot] = this.columnFactor(c, k, s.static);
+          });
+        });
+      });
+      const pg = parts.length === 1 ? { gather, identity } : gatherOf(part.tts, m);
+      const gathered = pg.identity ? planes : b.op('Gather', [planes, b.int64s('tile_channels', pg.gather)], { axis: intAttr(1) });
+      const macs = b.op('Conv', [gathered, this.cellWeights('cells', [slots, m, kh, kw], weights)], convAttrs(pTiles));
+      this.stats.convs++;
+      if (shift > 0) this.stats.packedConvs++;
+      const cols = (pTiles / g.groups) * jSlots;
+      let yp: string;
+      if (this.convOnly) {
+        yp = this.sumColumns(macs, bits.cycles, n, g.groups, cols, ng * oh * ow, 'float32');
+      } else {
+        const dequant = (m5: string, half: number): string => {
+          const codes = this.adc(m5, steps[half], [1, 1, slots, 1, 1]);
+          const scaled = b.op('Mul', [codes, this.f64('dequant', [bits.cycles, 1, slots, 1, 1], factors[half])]);
+          return this.sumColumns(scaled, bits.cycles, n, g.groups, cols, ng * oh * ow);
+        };
+        const m5 = b.reshape(macs, [bits.cycles, n, slots, oh, ow]);
+        if (shift === 0) {
+          yp = dequant(m5, 0);
+        } else {
+          // Unpack P = lo + 2^shift·hi (0 ≤ lo < 2^shift; every step exact in float32, P < 2^24).
+          const hi = b.op('Floor', [b.op('Mul', [m5, b.scalar('unpack', 'float32', 2 ** -shift)])]);
+          const lo = b.op('Sub', [m5, b.op('Mul', [hi, b.scalar('pack', 'float32', 2 ** shift)])]);
+          yp = b.op('Add', [dequant(lo, 0), dequant(hi, 1)]);
+        }
+      }
+      y = y === undefined ? yp : b.op('Add', [y, yp]);
+    }
+    if (this.convOnly) {
+      b.op('Reshape', [y!, b.int64s('shape', g.outputShape)], {}, this.output);
+      return;
+    }
+    y = b.reshape(y!, [n, g.outChannels, oh, ow]);
 
     if (d.weightOffset !== 0) {
       // Σx' over each tile's rows: a conv with all-ones weights on x' (pad channels zero).
@@ -540,7 +706,7 @@ class LayerLowering {
         }
       }
       const xg = identity ? padded : b.op('Gather', [padded, b.int64s('tile_channels', gather)], { axis: intAttr(1) });
-      const sums = b.op('Conv', [xg, this.cellWeights('ones', [tiles, mMax, kh, kw], ones)], convAttrs);
+      const sums = b.op('Conv', [xg, this.cellWeights('ones', [tiles, mMax, kh, kw], ones)], convAttrs(tiles));
       const sd = b.reshape(b.cast(sums, 'float64'), [n, g.groups, tilesPerGroup, oh * ow]);
       const c = b.op('MatMul', [this.f64('weight_offset_correction', [g.groups, ng, tilesPerGroup], corr), sd]);
       y = b.op('Sub', [y, b.reshape(c, [n, g.outChannels, oh, ow])]);
@@ -560,7 +726,7 @@ class LayerLowering {
     const { tilesPerGroup: tiles, j: J } = lay;
     const slots = tiles * J * nOut;
     const x2 = g.transposeInput ? b.op('Transpose', [this.input], { perm: intsAttr([1, 0]) }) : b.reshape(this.input, [pixels, k]);
-    const { xp, s } = this.drive(x2);
+    const { xp, s } = this.convOnly ? { xp: x2, s: { value: '', static: undefined } } : this.drive(x2);
 
     const mMax = Math.max(1, ...lay.tileAt.map((t) => (t ? t.tile.rowCount : 0)));
     const needsZero = lay.tileAt.some((t) => !t || t.tile.rowCount < mMax);
@@ -589,11 +755,16 @@ class LayerLowering {
     const gathered = b.op('Gather', [planes, b.constant('tile_features', 'int64', [tiles, mMax], gather.map((v) => BigInt(v)))], { axis: intAttr(2) });
     const byTile = b.reshape(b.op('Transpose', [gathered], { perm: intsAttr([2, 0, 1, 3]) }), [tiles, bits.cycles * pixels, mMax]);
     const macs = b.op('MatMul', [byTile, this.cellWeights('cells', [tiles, mMax, J * nOut], weights)]);
+    if (this.convOnly) {
+      const sum = b.reduceSum(b.reshape(macs, [tiles * bits.cycles, pixels, J, nOut]), [0, 2], false);
+      b.op('Reshape', [sum, b.int64s('shape', g.outputShape)], {}, this.output);
+      return;
+    }
     const codes = this.adc(b.reshape(macs, [tiles, bits.cycles, pixels, J, nOut]), steps, [tiles, 1, 1, J, nOut]);
     const scaled = b.op('Mul', [codes, this.f64('dequant', [tiles, bits.cycles, 1, J, nOut], factors)]);
     // [tiles, cycles, pixels, J, N]: the leading tiles·cycles, then J.
-    const perPixel = b.reduceSum(b.reshape(scaled, [tiles * bits.cycles, pixels * J * nOut]), [0], false);
-    let y = J === 1 ? b.reshape(perPixel, [pixels, nOut]) : b.reduceSum(b.reshape(perPixel, [pixels, J, nOut]), [1], false);
+    const perPixel = this.sumAxis(scaled, 1, tiles * bits.cycles, pixels * J * nOut, 'float64');
+    let y = b.reshape(J === 1 ? perPixel : this.sumAxis(perPixel, pixels, J, nOut, 'float64'), [pixels, nOut]);
 
     if (d.weightOffset !== 0) {
       const corr = new Float64Array(tiles * nOut);
