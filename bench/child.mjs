@@ -4,6 +4,8 @@
  * line. Every mode reports the process's peak RSS (process.resourceUsage().maxRSS, KiB).
  *
  *   compile MODEL PLAN TARGET                      compile() + writePlan(): ms, plan totals
+ *   io-floor MODEL BYTES OUT                       read + sha256 the model, sha256 + write a BYTES sidecar
+ *                                                  atomically: the I/O any compile to such a plan costs
  *   ort-session MODEL THREADS                      onnxruntime session creation: ms
  *   throughput ENGINE FILE THREADS WARMUPS MAX BUDGET_S [SHAPE]
  *                                                  ENGINE = ref | ort-cim (FILE = plan) | ort-float (FILE = model, SHAPE json)
@@ -80,6 +82,23 @@ async function main() {
       macs: built.plan.report.totals.macs, arrays: built.plan.report.totals.arrays, cimLayers: layers.length, cimWeights,
       sidecarBytes: built.sidecar.byteLength,
     };
+  }
+  if (mode === 'io-floor') {
+    // What any compiler writing a plan like cimc's must at least do, with no compiling at all:
+    // read and hash the model, make a sidecar of the plan's size, hash it, write it atomically
+    // (temporary file, then rename over the previous one, as writePlan does).
+    const [model, bytes, out] = args;
+    const fs = await import('node:fs');
+    const { createHash } = await import('node:crypto');
+    const c0 = process.cpuUsage();
+    const t0 = now();
+    createHash('sha256').update(fs.readFileSync(model)).digest('hex');
+    const sidecar = Buffer.alloc(Number(bytes), 0x5a);
+    createHash('sha256').update(sidecar).digest('hex');
+    const tmp = `${out}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, sidecar);
+    fs.renameSync(tmp, out);
+    return { ms: now() - t0, cpuMs: cpuMs(c0), maxRssKiB: maxRssKiB() };
   }
   if (mode === 'ort-session') {
     const [model, threads] = args;

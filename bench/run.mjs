@@ -94,6 +94,11 @@ try {
       log(`compile ${spec.key} (${r + 1}/${reps})`);
       runs.push(child(['compile', model, plan, target], `compile ${spec.key}`));
     }
+    const floors = [];
+    for (let r = 0; r < reps; r++) {
+      log(`I/O floor ${spec.key} (${r + 1}/${reps})`);
+      floors.push(child(['io-floor', model, String(runs[runs.length - 1].sidecarBytes), path.join(work, `${spec.key}.floor.bin`)], `I/O floor ${spec.key}`));
+    }
     const sessions = [];
     for (let r = 0; r < reps; r++) {
       log(`onnxruntime session ${spec.key} (${r + 1}/${reps})`);
@@ -107,6 +112,7 @@ try {
       compilePassesMs: median(runs.map((r) => r.compileMs)), writeMs: median(runs.map((r) => r.writeMs)),
       compileChildWallMs: median(runs.map((r) => r.childWallMs)),
       compileMaxRssMiB: median(runs.map((r) => r.maxRssKiB / 1024)),
+      ioFloorMs: median(floors.map((r) => r.ms)), ioFloorCpuMs: median(floors.map((r) => r.cpuMs)),
       ortSessionMs: median(sessions.map((r) => r.ms)), ortSessionMsAll: sessions.map((r) => Math.round(r.ms)), ortSessionCpuMs: median(sessions.map((r) => r.cpuMs)),
       ortSessionMaxRssMiB: median(sessions.map((r) => r.maxRssKiB / 1024)),
     };
@@ -201,12 +207,13 @@ out.push(`load average (1 min) during the run: ${loads.map((l) => l.loadavg1).jo
 out.push('');
 out.push(`Compile (median of ${reps}, fresh process each; compile() + writePlan()) vs onnxruntime session creation on the same .onnx`);
 out.push(table(
-  ['model', 'CIM weights', 'MACs/img', 'arrays', 'compile (wall)', 'compile (CPU)', 'peak RSS', 'ORT session (wall)', 'ORT session (CPU)', 'compile / ORT session (wall, CPU)', 'ORT session RSS'],
+  ['model', 'CIM weights', 'MACs/img', 'arrays', 'sidecar', 'compile (wall)', 'compile (CPU)', 'peak RSS', 'I/O floor (wall)', 'ORT session (wall)', 'ORT session (CPU)', 'compile / ORT session (wall, CPU)', 'I/O floor / ORT session', 'ORT session RSS'],
   specs.map((s) => {
     const m = results.models[s.key];
-    return [s.key, `${fmt(m.cimWeights / 1e6, 2)} M`, `${fmt(m.macs / 1e9, 3)} G`, m.arrays, fmtMs(m.compileMs), fmtMs(m.compileCpuMs), `${fmt(m.compileMaxRssMiB, 0)} MiB`, fmtMs(m.ortSessionMs), fmtMs(m.ortSessionCpuMs), `${fmt(m.compileMs / m.ortSessionMs, 1)}×, ${fmt(m.compileCpuMs / m.ortSessionCpuMs, 1)}×`, `${fmt(m.ortSessionMaxRssMiB, 0)} MiB`];
+    return [s.key, `${fmt(m.cimWeights / 1e6, 2)} M`, `${fmt(m.macs / 1e9, 3)} G`, m.arrays, `${fmt(m.sidecarBytes / 2 ** 20, 0)} MiB`, fmtMs(m.compileMs), fmtMs(m.compileCpuMs), `${fmt(m.compileMaxRssMiB, 0)} MiB`, fmtMs(m.ioFloorMs), fmtMs(m.ortSessionMs), fmtMs(m.ortSessionCpuMs), `${fmt(m.compileMs / m.ortSessionMs, 1)}×, ${fmt(m.compileCpuMs / m.ortSessionCpuMs, 1)}×`, `${fmt(m.ioFloorMs / m.ortSessionMs, 1)}×`, `${fmt(m.ortSessionMaxRssMiB, 0)} MiB`];
   }),
 ));
+out.push('I/O floor: only read + sha256 the model and sha256 + write a sidecar of the plan\'s size atomically (bench/child.mjs io-floor): what any compile to such a plan costs before computing anything.');
 if (rt.ref) {
   const macs = r20.macs;
   out.push('');
