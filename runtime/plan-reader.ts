@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { CimcError } from '../compiler/diagnostics.js';
 import { describeSchemaError, schemaValidator } from '../compiler/json-schema.js';
 import { readJsonFile } from '../compiler/json-file.js';
+import { packedByteLength, unpackBits } from './packed-bits.js';
 import type { Plan, PlanDType, TensorRef } from './plan-types.js';
 
 export type PlanTypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
@@ -82,6 +83,13 @@ export function openPlan(json: unknown, file: string, sidecarBytes?: Uint8Array)
         }
         bytes = sidecar.subarray(ref.byteOffset, ref.byteOffset + ref.byteLength);
         if (hash(bytes) !== ref.sha256) throw new CimcError('CIM4003', `${what}: tensor does not match its sha256 (sidecar modified or from another plan)`, { file, field: what });
+      }
+      if (ref.packedBits !== undefined) {
+        if (ref.dtype !== 'uint8') throw new CimcError('CIM4002', `${what}: packedBits needs dtype uint8, not ${ref.dtype}`, { file, field: `${what}/packedBits` });
+        if (bytes.byteLength !== packedByteLength(count, ref.packedBits)) {
+          throw new CimcError('CIM4002', `${what}: ${bytes.byteLength} bytes for ${count} values of ${ref.packedBits} bits (needs ${packedByteLength(count, ref.packedBits)})`, { file, field: what });
+        }
+        return unpackBits(bytes, count, ref.packedBits);
       }
       if (bytes.byteLength !== count * elementSize[ref.dtype]) {
         throw new CimcError('CIM4002', `${what}: ${bytes.byteLength} bytes for shape [${ref.shape.join(',')}] of ${ref.dtype}`, { file, field: what });

@@ -19,9 +19,16 @@ export const planVersion = 1;
 export type PlanDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
 
 /** A tensor stored in the binary sidecar or embedded as base64. */
-export type TensorRef =
+export type TensorRef = (
   | { dtype: PlanDType; shape: number[]; buffer: number; byteOffset: number; byteLength: number; sha256: string }
-  | { dtype: PlanDType; shape: number[]; base64: string };
+  | { dtype: PlanDType; shape: number[]; base64: string }
+) & {
+  /**
+   * uint8 only: each value takes this many bits, least significant first within a byte
+   * (runtime/packed-bits.ts); the bytes are ⌈count·bits/8⌉. Cells of 1, 2 or 4 bits are stored so.
+   */
+  packedBits?: 1 | 2 | 4;
+};
 
 export interface PlanBuffer {
   /** File name relative to the plan. */

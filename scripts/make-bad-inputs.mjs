@@ -369,6 +369,8 @@ plan('plan-bad-dtype', "a tensor of dtype 'complex64'", (p) => { p.layers[0].adc
 sidecarPlan('plan-missing-sidecar', 'the sidecar .bin file is absent', () => {}, () => undefined, { code: 'CIM4003', mentions: 'plan-missing-sidecar.bin' });
 sidecarPlan('plan-sidecar-modified', 'one sidecar byte changed under a plan that also carries a whole-sidecar sha256 (as earlier builds wrote)', (p) => { p.buffers[0].sha256 = createHash('sha256').update(sidecarBuilt.sidecar).digest('hex'); }, (b) => { b[b.length - 1] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/buffers/0/sha256' });
 sidecarPlan('plan-sidecar-cell-flipped', "one byte of the first layer's cells changed (its tensor sha256 no longer matches)", () => {}, (b) => { b[sidecarBuilt.plan.layers[0].cells.byteOffset] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/layers/0/cells' });
+sidecarPlan('plan-packed-float', 'packedBits on a float64 tensor', (p) => { p.layers[0].adcStep.packedBits = 2; }, (b) => b, { code: 'CIM4002', mentions: '/layers/0/adcStep/packedBits' });
+sidecarPlan('plan-packed-length', 'cells claimed packed 4 bits a value where the bytes hold 2 (byte count does not match)', (p) => { p.layers[0].cells.packedBits = 4; }, (b) => b, { code: 'CIM4002', mentions: '/layers/0/cells' });
 sidecarPlan('plan-sidecar-short', 'the sidecar is 8 bytes shorter than the plan says', () => {}, (b) => b.subarray(0, b.length - 8), { code: 'CIM4003', mentions: '/buffers/0/byteLength' });
 sidecarPlan('plan-tensor-hash', "a tensor's sha256 does not match its bytes", (p) => { p.layers[0].cells.sha256 = '0'.repeat(64); }, (b) => b, { code: 'CIM4003', mentions: '/layers/0/cells' });
 sidecarPlan('plan-tensor-range', "a tensor's byteOffset is past the end of the sidecar", (p) => { p.layers[0].cells.byteOffset = 1 << 20; }, (b) => b, { code: 'CIM4003', mentions: '/layers/0/cells' });
@@ -386,9 +388,12 @@ plan('plan-bad-out-channel', 'column 0 points at output channel 99', (p) => {
   v[0] = 99;
   ref.base64 = b64(v);
 }, { code: 'CIM4002', mentions: layerName }, ['run'], runArgs);
-plan('plan-cell-overflow', 'a cell value 255 in a 2-bit-cell array', (p) => {
+plan('plan-cell-overflow', 'a cell value 255 in a 2-bit-cell array (cells stored a byte each, not packed)', (p) => {
   const ref = p.layers[0].cells;
-  const v = new Uint8Array(Buffer.from(ref.base64, 'base64'));
+  const stored = new Uint8Array(Buffer.from(ref.base64, 'base64'));
+  const bits = ref.packedBits ?? 8;
+  const v = Uint8Array.from({ length: ref.shape[0] }, (_, i) => (bits === 8 ? stored[i] : (stored[(i * bits) >> 3] >> ((i * bits) & 7)) & ((1 << bits) - 1)));
+  delete ref.packedBits;
   v[0] = 255;
   ref.base64 = b64(v);
 }, { code: 'CIM4002', mentions: layerName }, ['run'], runArgs);

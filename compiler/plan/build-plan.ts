@@ -8,6 +8,7 @@ import type { TargetSpec } from '../../targets/target.js';
 import { layerReport, matrixOps, reportTotals } from './report.js';
 import { weightRange } from '../cim/weight-quant.js';
 import { SidecarWriter, type PlanArray } from './sidecar.js';
+import { isPackedBits } from '../../runtime/packed-bits.js';
 import '../cim/annotations.js';
 
 export interface BuildPlanInput {
@@ -115,7 +116,8 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
           slice: add(w, 'int32', m.columns.slice),
           polarity: add(w, 'int32', m.columns.polarity),
         },
-        cells: add(w, 'uint8', q.cells),
+        // 1-, 2- and 4-bit cells packed (a quarter of the bytes at 2-bit cells), wider ones a byte each.
+        cells: w.add('uint8', [q.cells.length], q.cells, isPackedBits(m.bits.cell) ? m.bits.cell : undefined),
         adcStep: add(w, 'float64', q.adcStep),
         dequantFactor: add(w, 'float64', q.dequantFactor),
         weightScale: add(w, 'float64', q.weightScale, [m.rowTiles.length, m.channelsPerGroup]),
