@@ -74,6 +74,8 @@ export function describeSchemaError(errors: readonly ErrorObject[] | null | unde
   } else if (e.keyword === 'required') {
     pointer = `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
     message = 'is required';
+  } else if (e.keyword === 'false schema') {
+    message = 'is not allowed here';
   } else if (e.keyword === 'enum') {
     message = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
   }

@@ -365,7 +365,8 @@ addCase({ file: 'plan-empty.json', command: ['report'], code: 'CIM4001', mention
 plan('plan-wrong-version', 'planVersion 2', (p) => { p.planVersion = 2; }, { code: 'CIM4002', mentions: '/planVersion' });
 plan('plan-missing-layers', 'the layers field removed', (p) => { delete p.layers; }, { code: 'CIM4002', mentions: '/layers' }, ['report']);
 plan('plan-negative-dim', 'a value with dimension -1', (p) => { p.inputs[0].shape[0] = -1; }, { code: 'CIM4002', mentions: '/inputs/0/shape/0' });
-plan('plan-bad-dtype', "a tensor of dtype 'complex64'", (p) => { p.layers[0].adcStep.dtype = 'complex64'; }, { code: 'CIM4002', mentions: '/layers/0/adcStep' });
+plan('plan-bad-dtype', "a tensor of dtype 'complex64' (named as the dtype, not as a missing sidecar field)", (p) => { p.layers[0].adcStep.dtype = 'complex64'; }, { code: 'CIM4002', mentions: '/layers/0/adcStep/dtype' });
+plan('plan-tensor-both-storages', 'an embedded tensor that also claims a sidecar sha256', (p) => { p.layers[0].cells.sha256 = '0'.repeat(64); }, { code: 'CIM4002', mentions: '/layers/0/cells/sha256' });
 sidecarPlan('plan-missing-sidecar', 'the sidecar .bin file is absent', () => {}, () => undefined, { code: 'CIM4003', mentions: 'plan-missing-sidecar.bin' });
 sidecarPlan('plan-sidecar-modified', 'one sidecar byte changed under a plan that also carries a whole-sidecar sha256 (as earlier builds wrote)', (p) => { p.buffers[0].sha256 = createHash('sha256').update(sidecarBuilt.sidecar).digest('hex'); }, (b) => { b[b.length - 1] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/buffers/0/sha256' });
 sidecarPlan('plan-sidecar-cell-flipped', "one byte of the first layer's cells changed (its tensor sha256 no longer matches)", () => {}, (b) => { b[sidecarBuilt.plan.layers[0].cells.byteOffset] ^= 0x01; return b; }, { code: 'CIM4003', mentions: '/layers/0/cells' });
