@@ -19,7 +19,7 @@ export function sampleBatch(inputs: readonly PlanValue[], batch: RtTensor, what 
   const perSample = input.shape.slice(1);
   if (input.shape[0] !== 1) throw new CimcError('CIM4004', `the plan's input '${input.name}' has batch ${input.shape[0]}; compile with batch 1 to run batches`);
   if (batch.shape.length !== input.shape.length || batch.shape.slice(1).some((d, i) => d !== perSample[i])) {
-    throw new CimcError('CIM4004', `${what} has shape [${batch.shape.join(',')}], expected [N,${perSample.join(',')}]`);
+    throw new CimcError('CIM4004', `${what} ${what.endsWith('s') ? 'have' : 'has'} shape [${batch.shape.join(',')}], expected [N,${perSample.join(',')}]`);
   }
   const size = perSample.reduce((a, b) => a * b, 1);
   const x = toFloat32(batch);

@@ -447,7 +447,9 @@ const npyCase = (name, description, bytes, expect) => {
 npyCase('npy-truncated.npy', 'a valid .npy missing its last 5 bytes', goodX.subarray(0, goodX.length - 5), { code: 'CIM4004', mentions: 'npy-truncated.npy' });
 npyCase('npy-wrong-dtype.npy', "dtype '<c8' (complex64)", npy('<c8', [2, 4], new Float32Array(16)), { code: 'CIM4004', mentions: '<c8' });
 npyCase('npy-big-endian.npy', "dtype '>f4' (big-endian)", npy('>f4', [2, 4], new Float32Array(8)), { code: 'CIM4004', mentions: '>f4' });
-npyCase('npy-wrong-shape.npy', 'float32 [2, 5] for a plan input [1, 4]', npy('<f4', [2, 5], new Float32Array(10)), { code: 'CIM4004', mentions: '[2,5]' });
+npyCase('npy-wrong-shape.npy', 'float32 [2, 5] for a plan input [1, 4] (the error names the file)', npy('<f4', [2, 5], new Float32Array(10)), { code: 'CIM4004', mentions: 'npy-wrong-shape.npy' });
+write('npy-labels-wrong-count.npy', npy('<i4', [3], Int32Array.from([0, 1, 2])));
+addCase({ file: 'plan-good.json', command: ['eval'], args: ['--inputs', 'tiny-x.npy', '--labels', 'npy-labels-wrong-count.npy'], code: 'CIM4004', mentions: 'npy-labels-wrong-count.npy', description: '3 labels for 2 inputs (the error names the labels file)' });
 npyCase('npy-not-npy.npy', 'a text file', Buffer.from('1 2 3 4\n'), { code: 'CIM4004', mentions: 'magic' });
 npyCase('npy-v2-no-header-length.npy', 'magic and version 2.0 but only 10 bytes (the 4-byte header length is cut)', Uint8Array.from([0x93, ...Buffer.from('NUMPY'), 2, 0, 0x10, 0]), { code: 'CIM4004', mentions: 'npy-v2-no-header-length.npy' });
 npyCase('npy-huge-shape.npy', 'a header claiming shape (4294967296, 4) with 32 data bytes', npy('<f4', [2 ** 32, 4], new Float32Array(8)), { code: 'CIM4004', mentions: 'npy-huge-shape.npy' });

@@ -6,6 +6,7 @@ import type { CliEnv } from '../cli-env.js';
 import { loadPlan } from '../../runtime/plan-reader.js';
 import { executableFromPlan, executeBatch } from '../../runtime/executor.js';
 import { encodeNpy, readNpy } from '../../runtime/npy.js';
+import { labelsFor, sampleBatch } from '../../runtime/batch.js';
 import { evaluate } from '../../runtime/evaluate.js';
 import { parseVariation, type VariationSpec } from '../../runtime/variation.js';
 import { toFloat32 } from '../../runtime/tensor.js';
@@ -33,6 +34,15 @@ const variationOption = () => new Option('--variation <lognormal:S|gaussian:S>',
 const seedOption = () => new Option('--seed <n>', 'seed for --variation').default('0');
 const engineOption = () => new Option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)').default('ref');
 
+/** Runs a check of a .npy file's contents; its error (shape, count) then names that file. */
+function namingFile<T>(file: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw e instanceof CimcError ? e.inFile(file) : e;
+  }
+}
+
 export function registerRun(program: Command, env: CliEnv): void {
   program.command('run')
     .description('execute a plan on inputs (.npy, batch along the first axis)')
@@ -46,6 +56,7 @@ export function registerRun(program: Command, env: CliEnv): void {
       const loaded = loadPlan(file);
       const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
       const x = readNpy(flags.input);
+      namingFile(flags.input, () => sampleBatch(loaded.plan.inputs, x));
       const bar = progressBar('run', env.quiet());
       const onSample = (i: number, n: number) => bar.update(i / n);
       let y;
@@ -82,11 +93,15 @@ export function registerRun(program: Command, env: CliEnv): void {
       const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CimcError('CIM5001', '--limit must be a positive integer', { field: '--limit' });
+      const x = readNpy(flags.inputs);
+      const labels = readNpy(flags.labels);
+      const count = namingFile(flags.inputs, () => sampleBatch(loaded.plan.inputs, x, 'inputs')).count;
+      namingFile(flags.labels, () => labelsFor(labels, count));
       const bar = progressBar('eval', env.quiet() || Boolean(flags.json));
       const onSample = (i: number, n: number) => bar.update(i / n, `${i}/${n}`);
       const r = exe
-        ? evaluate(exe, readNpy(flags.inputs), readNpy(flags.labels), { limit, onSample })
-        : await (await import('../../runtime/ort-engine/index.js')).evaluateOrt(loaded, readNpy(flags.inputs), readNpy(flags.labels), { limit, onSample, variation: variationOf(flags) });
+        ? evaluate(exe, x, labels, { limit, onSample })
+        : await (await import('../../runtime/ort-engine/index.js')).evaluateOrt(loaded, x, labels, { limit, onSample, variation: variationOf(flags) });
       bar.stop();
       if (flags.json) {
         process.stdout.write(JSON.stringify({ ...r, layers: r.layers.map((l) => ({ name: l.name, sqnrDb: Number.isFinite(l.sqnrDb) ? Number(l.sqnrDb.toFixed(3)) : null })) }, null, 2) + '\n');
