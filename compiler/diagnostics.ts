@@ -4,7 +4,8 @@
  *   1xxx import, 2xxx passes, 3xxx targets, 4xxx plan/runtime, 5xxx CLI usage.
  *
  * A user error is reported as one line:
- *   error CIM2001 [legalize-cim] model.onnx#/graph/Conv_12 (Conv): kernel 7x7 needs 49 rows ...
+ *   error CIM2001 [legalize-cim] model.onnx node 'Conv_12' (Conv): kernel 7x7 needs 49 rows ...
+ *   error CIM4002 plan.json#/layers/0/cells: ...                     (a field: file#JSON-pointer)
  * `throw new Error(...)` is reserved for broken internal invariants.
  */
 
@@ -91,7 +92,9 @@ export function formatDiagnostic(d: Diagnostic): string {
   let where = '';
   if (d.file || d.node || d.field) {
     where = d.file ?? '';
-    if (d.node !== undefined) where += `#/graph/${d.node}`;
+    // Quoted: exporters name nodes like '/features/features.0/Conv', which a '#/graph/' pointer
+    // would print as '#/graph//features/…'.
+    if (d.node !== undefined) where += ` node '${d.node}'`;
     if (d.field !== undefined) where += `${d.file ? '#' : ''}${d.field}`;
     if (d.opType) where += ` (${d.opType})`;
     where = ` ${where.trim()}:`;

@@ -159,7 +159,7 @@ describe('docs/writing-passes.md', () => {
     expect(passes.result.stdout).toMatch(/default pipeline: .*,place,pipeline-balance,emit-plan/);
     expect(find(ran, 'explain', 'pipeline-balance').result.stdout).toMatch(/--array-budget <number>/);
     const compiled = ran.find((x) => x.args.includes('compile') && x.args.includes('--plugin') && !x.args.includes('-q') && x.result.code === 0);
-    expect(compiled?.result.stderr).toMatch(/note CIM2005 \[pipeline-balance\] .*features\.0\/Conv \(Conv\): 6 replicas \(\+20 arrays\): 6272 ns -> 1048 ns per inference/);
+    expect(compiled?.result.stderr).toMatch(/note CIM2005 \[pipeline-balance\] .*features\.0\/Conv' \(Conv\): 6 replicas \(\+20 arrays\): 6272 ns -> 1048 ns per inference/);
     expect(compiled?.result.stderr).toMatch(/2 layers duplicated, arrays 28 -> 56 \(budget 56: 2x the 28 placed arrays\)/);
     expect(find(ran, 'report').result.stdout).toMatch(/features\.4\/Conv: pipeline-balance: 2 replicas/);
   });
@@ -272,8 +272,8 @@ describe('pipeline-balance pass on the MNIST model', () => {
     expect(stats.get('pipeline-balance.throughput-per-s')).toBe(Math.round(1e9 / 1048));
     const notes = diagnostics.items.filter((d: { pass?: string }) => d.pass === 'pipeline-balance').map(formatDiagnostic);
     expect(notes).toEqual([
-      `note CIM2005 [pipeline-balance] ${mnist}#/graph/${conv0} (Conv): 6 replicas (+20 arrays): 6272 ns -> 1048 ns per inference`,
-      `note CIM2005 [pipeline-balance] ${mnist}#/graph/${conv4} (Conv): 2 replicas (+8 arrays): 1568 ns -> 784 ns per inference`,
+      `note CIM2005 [pipeline-balance] ${mnist} node '${conv0}' (Conv): 6 replicas (+20 arrays): 6272 ns -> 1048 ns per inference`,
+      `note CIM2005 [pipeline-balance] ${mnist} node '${conv4}' (Conv): 2 replicas (+8 arrays): 1568 ns -> 784 ns per inference`,
       expect.stringMatching(/^note CIM2005 \[pipeline-balance\]: 2 layers duplicated, arrays 28 -> 56 .* throughput 159\.4k -> 954\.2k inferences\/s \(x5\.98\) \(1 ns per conversion assumed/),
     ]);
   });
