@@ -20,6 +20,10 @@ import { clamp, roundHalfEven } from '../runtime/rounding.js';
 import { isCimcError } from '../compiler/diagnostics.js';
 import { maxRelError, randomFloats } from './helpers/ort.js';
 import { cimc, fixture, tempDir } from './helpers/cli.js';
+import { runOrt } from './helpers/ort.js';
+import { Graph } from '../compiler/ir.js';
+import { exportOnnxBytes } from '../compiler/onnx-export.js';
+import { makeTensor as makeIrTensor } from '../compiler/tensor.js';
 import * as path from 'node:path';
 
 const mnist = fixture('examples/models/mnist-cnn.onnx');
@@ -223,6 +227,111 @@ describe('ORT engine: the float32 ADC shortcut', () => {
     // Both outcomes occur, so the check is not vacuous.
     expect(exact).toBeGreaterThan(10);
     expect(inexact).toBeGreaterThan(0);
+  });
+});
+
+describe('ORT engine: the ADC as one QuantizeLinear', () => {
+  /** The plan with every ADC step replaced (both engines read the steps through loaded.tensor). */
+  const withSteps = (loaded: LoadedPlan, step: (s: number, c: number) => number): LoadedPlan => ({
+    ...loaded,
+    tensor(ref, what) {
+      const t = loaded.tensor(ref, what);
+      return /\/adcStep$/.test(what) ? (t as Float64Array).map(step) : t;
+    },
+  });
+
+  it("onnxruntime's QuantizeLinear divides by the float32 scale and rounds half to even: the reference's codes wherever float32AdcIsExact holds", async () => {
+    // Per column a step (log-uniform, powers of two, adversarial: a code boundary within a few
+    // 1e-9 of an integer MAC), M = 0 … 3000 in every column, L = 16 (zero point 240).
+    const cols = 600;
+    const rows = 3001;
+    const levels = 16;
+    const z = 256 - levels;
+    const steps = Float64Array.from({ length: cols }, (_, i) => {
+      const k = 1 + (i % (levels - 1));
+      return i % 3 === 0 ? ((300 + 53 * i) % 2500 + 1) / (k - 0.5) * (1 + (i % 2 ? 1 : -1) * 1e-9 * (1 + (i % 7)))
+        : i % 10 === 1 ? 2 ** ((i / 10) % 9) : 0.25 * 1200 ** (((i * 7919) % 1000) / 1000) * (1 + ((i * 104729) % 997) / 1e7);
+    });
+    const scale = Float32Array.from(steps);
+    const graph = new Graph({
+      name: 'q', opset: 13, opsetImports: { '': 13 }, inputs: ['m'], outputs: ['y'],
+      nodes: [{ name: 'q', opType: 'QuantizeLinear', domain: '', inputs: ['m', 's', 'z'], outputs: ['y'], attrs: { axis: { kind: 'int', value: 0 } } }],
+      constants: new Map([['s', makeIrTensor('float32', [cols], scale)], ['z', makeIrTensor('uint8', [cols], new Array<number>(cols).fill(z))]]),
+      values: new Map([['m', { dtype: 'float32', shape: [cols, rows] }], ['y', { dtype: 'uint8', shape: [cols, rows] }]]),
+    });
+    const m = new Float32Array(cols * rows);
+    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) m[c * rows + r] = r;
+    const y = (await runOrt(exportOnnxBytes(graph, { producer: 'test' }), { m: { dims: [cols, rows], data: m } })).y.data as Uint8Array;
+    let checked = 0;
+    let notFloat32Division = 0;
+    let notReference = 0;
+    let reciprocalWouldDiffer = 0;
+    for (let c = 0; c < cols; c++) {
+      const exact = float32AdcIsExact(steps[c], rows - 1, levels - 1);
+      const inverse = Math.fround(1 / scale[c]);
+      for (let r = 0; r < rows; r++) {
+        const got = y[c * rows + r] - z;
+        // float32 division, rounded half to even and clamped, always; the float64 reference where exact.
+        if (got !== clamp(roundHalfEven(Math.fround(r / scale[c])), 0, levels - 1)) notFloat32Division++;
+        if (exact) { checked++; if (got !== clamp(roundHalfEven(r / steps[c]), 0, levels - 1)) notReference++; }
+        if (clamp(roundHalfEven(Math.fround(r * inverse)), 0, levels - 1) !== got) reciprocalWouldDiffer++;
+      }
+    }
+    expect(notFloat32Division).toBe(0);
+    expect(notReference).toBe(0);
+    expect(checked).toBeGreaterThan(cols * rows / 2);
+    // The steps tell division from multiplication by 1/Δ (which the exactness check does not cover).
+    expect(reciprocalWouldDiffer).toBeGreaterThan(0);
+  });
+
+  it('MNIST with power-of-two steps (every code boundary an exact tie, M/Δ up to ≫ 255): every ADC a QuantizeLinear, bit-identical to the reference', async () => {
+    const base = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64 });
+    // Δ = 2^k ≥ 2 near the calibrated step (every fifth column 2: deep saturation): M = (j + ½)·Δ
+    // are ties, which round half to even; QuantizeLinear saturates at 255 = code L − 1.
+    const loaded = withSteps(base, (s, c) => (c % 5 === 0 ? 2 : 2 ** Math.max(1, Math.round(Math.log2(s)))));
+    const stats = lowerPlan(loaded).stats;
+    expect(stats.quantizeLinearAdcs).toBe(stats.convs + stats.packedConvs + loaded.plan.layers.filter((l) => l.geometry.kind !== 'conv').length);
+    const c = await compareEngines(loaded, mnistDigits(500, 16));
+    expectSame(c);
+    expect(c.identical).toBe(c.samples);
+    // and the steps matter: the outputs differ from the calibrated plan's
+    const input = loaded.plan.inputs[0];
+    const feeds = { [input.name]: makeTensor('float32', input.shape, mnistDigits(500, 1)[0]) };
+    const out = loaded.plan.outputs[0].name;
+    expect(maxRelError(toFloat32(execute(executableFromPlan(base), feeds)[out]), toFloat32(execute(executableFromPlan(loaded), feeds)[out]))).toBeGreaterThan(1e-3);
+  });
+
+  it('refused, and still the reference, for an ideal ADC, a 9-bit ADC (L > 256), a plan below opset 13 and Gaussian variation', async () => {
+    const ideal = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64, adcBits: 'ideal' });
+    const adc9 = planFor(mnist, 'large-256', { calib: mnistCalib, calibSamples: 64, adcBits: 9 });
+    for (const loaded of [ideal, adc9]) {
+      expect(lowerPlan(loaded).stats.quantizeLinearAdcs).toBe(0);
+      const c = await compareEngines(loaded, mnistDigits(600, 6));
+      expectSame(c);
+      expect(c.identical).toBe(c.samples);
+    }
+    const paddle = planFor(paddleCls, 'seed-4b', { inputShapes: { x: [1, 3, 48, 192] } });
+    expect(paddle.plan.model.opset).toBeLessThan(13);
+    expect(lowerPlan(paddle).stats.quantizeLinearAdcs).toBe(0);
+    const calibrated = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64 });
+    expect(lowerPlan(calibrated).stats.quantizeLinearAdcs).toBeGreaterThan(0);
+    const variation = { kind: 'gaussian' as const, sigma: 0.05, seed: 3 };
+    expect(lowerPlan(calibrated, { variation }).stats.quantizeLinearAdcs).toBe(0);
+    const exe = executableFromPlan(calibrated, { variation });
+    const engine = await OrtEngine.create(calibrated, { variation });
+    const input = calibrated.plan.inputs[0];
+    const out = calibrated.plan.outputs[0].name;
+    try {
+      for (const x of mnistDigits(700, 4)) {
+        const feeds = { [input.name]: makeTensor('float32', input.shape, x) };
+        const ref = toFloat32(execute(exe, feeds)[out]);
+        const got = toFloat32((await engine.run(feeds))[out]);
+        expect(maxRelError(ref, got)).toBeLessThan(0.05);
+        expect(argmax(got)).toBe(argmax(ref));
+      }
+    } finally {
+      await engine.release();
+    }
   });
 });
 

@@ -20,6 +20,14 @@
  *   code = clamp(round(M / Δ_col), 0, L − 1)                    float32 where every code boundary
  *                                                              is checked to match, else float64
  *                                                              (ideal ADC: code = M)
+ *   The float32 ADC, where M ≥ 0, L ≤ 256 and opset ≥ 13, is one QuantizeLinear to uint8 with
+ *   per-column scale Δ_col and zero point z = 256 − L: saturate(round_half_even(M / Δ) + z) lies
+ *   in [z, 255] and saturating at 255 is the clamp at L − 1; a DequantizeLinear (scale 1, zero
+ *   point z) gives code = y − z exactly in float32. onnxruntime 1.30 divides by the float32
+ *   scale and rounds half to even (its codes equal float32 division's on every MAC 0…3000 of
+ *   adversarial steps, where multiplying by 1/Δ would differ; test/ort-engine.test.ts), so
+ *   float32AdcIsExact covers it. Otherwise (or where the steps vary along non-adjacent axes)
+ *   Div, Round, Clip.
  *   Σ over cycles, tiles and columns of dequantFactor·2^(d·k)·code: one Mul by a constant
  *   [cycles, columns] and a MatMul by a row of ones per conv part and half  float64
  *   − weightOffset·s_w·Σx' (a Conv with all-ones weights per tile, then a batched MatMul)
@@ -75,6 +83,8 @@ export interface LoweredPlan {
 export interface LoweringStats {
   convs: number;
   packedConvs: number;
+  /** ADCs (one per conv part and half, or MatMul layer) lowered as one QuantizeLinear. */
+  quantizeLinearAdcs: number;
 }
 
 /** Integer sums stay exact in float32 below this. */
@@ -92,7 +102,7 @@ export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {})
   const opset = Math.max(planOpset, 11);
   const taken = new Set<string>([...plan.values.map((v) => v.name), ...plan.inputs.map((v) => v.name), ...Object.keys(plan.constants)]);
   const b = new GraphBuilder(opset, taken);
-  const stats: LoweringStats = { convs: 0, packedConvs: 0 };
+  const stats: LoweringStats = { convs: 0, packedConvs: 0, quantizeLinearAdcs: 0 };
   const constants = new Map<string, Tensor>();
   for (const [name, ref] of Object.entries(plan.constants)) constants.set(name, planTensor(loaded, ref, `/constants/${name}`));
 
@@ -484,7 +494,7 @@ class LayerLowering {
   }
 
   /** ADC codes (float64) of the integer MACs, step broadcast from stepShape. */
-  private adc(macs: string, steps: Float64Array, stepShape: readonly number[]): string {
+  private adc(macs: string, steps: Float64Array, stepShape: readonly number[], macsShape: readonly number[]): string {
     const b = this.b;
     const d = this.p.data;
     if (d.bits.adc === 'ideal') return b.cast(macs, 'float64');
@@ -492,12 +502,65 @@ class LayerLowering {
     // M ≥ 0 unless Gaussian variation made cells negative: then round(M/Δ) ≥ 0 needs no lower clamp.
     const lo = this.cellsNonNegative ? -Infinity : 0;
     if (this.integerCells && steps.every((step) => float32AdcIsExact(step, this.macMax, codeMax))) {
+      const q = this.cellsNonNegative ? this.quantizeLinear(macs, steps, stepShape, macsShape) : undefined;
+      if (q !== undefined) return q;
       // The same codes from float32 arithmetic (checked at every code boundary): half the bytes.
       const div = b.op('Div', [macs, this.f32('adc_step', stepShape, Float32Array.from(steps))]);
       return b.cast(b.clamp(b.op('Round', [div]), lo, codeMax, 'float32'), 'float64');
     }
     const div = b.op('Div', [b.cast(macs, 'float64'), this.f64('adc_step', stepShape, steps)]);
     return b.clamp(b.op('Round', [div]), lo, codeMax, 'float64');
+  }
+
+  /**
+   * The float32 ADC as one QuantizeLinear (opset ≥ 13, L ≤ 256, M ≥ 0, steps already checked
+   * by float32AdcIsExact): y = saturate(round_half_even(M / Δ) + z) into uint8 with z = 256 − L,
+   * onnxruntime dividing by the float32 scale as the check assumes (tested against the
+   * reference at every code boundary). For M ≥ 0, y ∈ [z, 255] and saturating at 255 is the clamp
+   * at L − 1, so code = y − z, taken exactly by a DequantizeLinear (scale 1, zero point z) to
+   * float32. Per-axis scales need one axis: the steps' varying axes (dropping the MACs' size-1
+   * axes) must be adjacent, else (or below opset 13) undefined and the Div/Round/Clip path.
+   */
+  private quantizeLinear(macs: string, steps: Float64Array, stepShape: readonly number[], macsShape: readonly number[]): string | undefined {
+    const b = this.b;
+    const levels = this.p.data.bits.adcLevels;
+    if (b.opset < 13 || levels > 256 || levels < 2) return undefined;
+    const dims = macsShape.map((m, i) => ({ m, s: stepShape[i] })).filter((x) => x.m !== 1 || x.s !== 1);
+    if (dims.some((x) => x.s !== 1 && x.s !== x.m)) return undefined;
+    const varying = dims.flatMap((x, i) => (x.s !== 1 ? [i] : []));
+    const first = varying[0] ?? 0;
+    const last = varying[varying.length - 1] ?? -1;
+    if (last - first + 1 !== varying.length) return undefined;
+    const z = 256 - levels;
+    const scale32 = Float32Array.from(steps);
+    let x = macs;
+    let attrs: Record<string, Attr> = {};
+    let scale: string;
+    let zero: string;
+    let reshaped = false;
+    if (varying.length === 0) {
+      scale = b.tensor('adc_step', { dtype: 'float32', shape: [], data: scale32.subarray(0, 1) });
+      zero = b.constant('adc_zero', 'uint8', [], [z]);
+    } else {
+      scale = b.tensor('adc_step', { dtype: 'float32', shape: [scale32.length], data: scale32 });
+      zero = b.constant('adc_zero', 'uint8', [scale32.length], new Array<number>(scale32.length).fill(z));
+      const axes = macsShape.flatMap((m, i) => (stepShape[i] !== 1 ? [i] : []));
+      if (axes.length === 1) {
+        attrs = { axis: intAttr(axes[0]) };
+      } else {
+        const outer = product(dims.slice(0, first).map((v) => v.m));
+        const inner = product(dims.slice(last + 1).map((v) => v.m));
+        x = b.reshape(macs, [outer, scale32.length, inner]);
+        attrs = { axis: intAttr(1) };
+        reshaped = true;
+      }
+    }
+    const y = b.op('QuantizeLinear', [x, scale, zero], attrs);
+    // y − z as float32 (exact small integers; 4 bytes a value where a Cast to float64 and a Sub
+    // would read and write 8), then float64 for the dequantization.
+    const codes = b.cast(b.op('DequantizeLinear', [y, b.scalar('one', 'float32', 1), b.constant('adc_zero', 'uint8', [], [z])]), 'float64');
+    this.stats.quantizeLinearAdcs++;
+    return reshaped ? b.reshape(codes, macsShape) : codes;
   }
 
   /** Per column: the factor dequantFactor·2^(d·k) (times s_a when static), by cycle. */
@@ -667,7 +730,7 @@ class LayerLowering {
         yp = this.sumColumns(macs, bits.cycles, n, g.groups, cols, ng * oh * ow, 'float32');
       } else {
         const dequant = (m5: string, half: number): string => {
-          const codes = this.adc(m5, steps[half], [1, 1, slots, 1, 1]);
+          const codes = this.adc(m5, steps[half], [1, 1, slots, 1, 1], [bits.cycles, n, slots, oh, ow]);
           const scaled = b.op('Mul', [codes, this.f64('dequant', [bits.cycles, 1, slots, 1, 1], factors[half])]);
           return this.sumColumns(scaled, bits.cycles, n, g.groups, cols, ng * oh * ow);
         };
@@ -760,7 +823,7 @@ class LayerLowering {
       b.op('Reshape', [sum, b.int64s('shape', g.outputShape)], {}, this.output);
       return;
     }
-    const codes = this.adc(b.reshape(macs, [tiles, bits.cycles, pixels, J, nOut]), steps, [tiles, 1, 1, J, nOut]);
+    const codes = this.adc(b.reshape(macs, [tiles, bits.cycles, pixels, J, nOut]), steps, [tiles, 1, 1, J, nOut], [tiles, bits.cycles, pixels, J, nOut]);
     const scaled = b.op('Mul', [codes, this.f64('dequant', [tiles, bits.cycles, 1, J, nOut], factors)]);
     // [tiles, cycles, pixels, J, N]: the leading tiles·cycles, then J.
     const perPixel = this.sumAxis(scaled, 1, tiles * bits.cycles, pixels * J * nOut, 'float64');
