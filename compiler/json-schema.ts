@@ -6,6 +6,14 @@ import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { packagePath } from './package-root.js';
 
 const require = createRequire(import.meta.url);
+
+/** ajv's options, here and in scripts/build-validators.mjs (which compiles the same schemas at build time). */
+export const ajvOptions = { allErrors: false, strict: true } as const;
+
+/** The schema files, sorted: each is registered under its file name so they can refer to each other. */
+export function schemaFiles(): string[] {
+  return fs.readdirSync(packagePath('schemas')).filter((n) => n.endsWith('.schema.json')).sort();
+}
 const validators = new Map<string, ValidateFunction>();
 let ajv: Ajv2020 | undefined;
 
@@ -15,7 +23,7 @@ let precompiled: Precompiled | null | undefined;
 /** sha256 of the schema files as scripts/build-validators.mjs hashes them. */
 export function schemasSha256(): string {
   const hash = createHash('sha256');
-  for (const f of fs.readdirSync(packagePath('schemas')).filter((n) => n.endsWith('.schema.json')).sort()) {
+  for (const f of schemaFiles()) {
     hash.update(f).update('\0').update(fs.readFileSync(packagePath('schemas', f), 'utf8')).update('\0');
   }
   return hash.digest('hex');
@@ -48,9 +56,8 @@ export function schemaValidator(schemaFile: string): ValidateFunction {
     if (!ajv) {
       // Loaded only here: ajv's modules take ≈ 30 ms to load, which the precompiled validators spare.
       const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-      ajv = new Ajv({ allErrors: false, strict: true });
-      // Every schema is registered so they can refer to each other by $id.
-      for (const f of fs.readdirSync(packagePath('schemas')).filter((n) => n.endsWith('.schema.json')).sort()) {
+      ajv = new Ajv({ ...ajvOptions });
+      for (const f of schemaFiles()) {
         ajv.addSchema(JSON.parse(fs.readFileSync(packagePath('schemas', f), 'utf8')), f);
       }
     }

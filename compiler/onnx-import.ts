@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CimcError } from './diagnostics.js';
 import { Graph, type Attr, type Dim, type Node, type ValueType } from './ir.js';
 import { onnx, longToBigInt, longToNumber, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto.js';
-import { allocStorage, bfloat16ToFloat, dtypeByteSize, halfToFloat, onnxDTypeByCode, sizeOf, type DType, type Tensor } from './tensor.js';
+import { allocStorage, bfloat16ToFloat, dtypeByteSize, halfToFloat, hasRawLayout, onnxDTypeByCode, sizeOf, type DType, type Tensor } from './tensor.js';
 
 export const minSupportedOpset = 7;
 export const maxSupportedOpset = 21;
@@ -305,12 +305,9 @@ export function decodeTensor(t: TensorProto, scope: Scope, what: string): Tensor
   return { dtype, shape, data };
 }
 
-/** Whether typed arrays on this machine are little-endian, as ONNX raw_data is. */
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 function fillFromRaw(dtype: DType, raw: Uint8Array, data: ReturnType<typeof allocStorage>): void {
   const n = data.length;
-  if (littleEndian && dtype !== 'float16' && dtype !== 'bfloat16' && ArrayBuffer.isView(data) && raw.byteLength === data.byteLength) {
+  if (hasRawLayout(dtype, data) && raw.byteLength === data.byteLength) {
     // The same bytes in the same order: one memcpy instead of a DataView read per element.
     new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(raw);
     return;

@@ -37,6 +37,24 @@ export const dtypeByteSize: Readonly<Record<DType, number>> = {
   int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: 0,
 };
 
+/** Whether typed arrays on this machine are little-endian, as ONNX raw_data is. */
+export const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The typed array whose elements are stored exactly as ONNX raw_data stores the dtype (little-endian). */
+const rawLayout: Partial<Record<DType, abstract new (...args: never[]) => ArrayBufferView>> = {
+  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array,
+  uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array,
+};
+
+/**
+ * Whether `data`'s bytes are the dtype's raw_data on this host, so that a tensor can be read or
+ * written by one byte copy (float16/bfloat16 are stored widened and bool is normalized: never).
+ */
+export function hasRawLayout(dtype: DType, data: TensorStorage): data is Exclude<TensorStorage, string[]> {
+  const layout = rawLayout[dtype];
+  return hostLittleEndian && layout !== undefined && data instanceof layout;
+}
+
 export function isFloatDType(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }
