@@ -137,20 +137,24 @@ export interface PhysicalArray {
   rowTiles: number[];
 }
 
-export interface LayerReport {
-  name: string;
-  opType: string;
-  cim: boolean;
+/** The counts a layer's report and the totals both carry (the totals sum or recompute them). */
+export interface ReportCounts {
   arrays: number;
-  rowTiles: number;
-  colTiles: number;
-  slices: number;
   usedCells: number;
   totalCells: number;
   utilization: number;
   macs: number;
   adcConversions: number;
   scaleFactors: number;
+}
+
+export interface LayerReport extends ReportCounts {
+  name: string;
+  opType: string;
+  cim: boolean;
+  rowTiles: number;
+  colTiles: number;
+  slices: number;
   /** Expected fraction of ADC conversions that clip (calibrated plans). */
   clipRate?: number;
   notes?: string[];
@@ -233,14 +237,7 @@ export interface CimLayer extends LayerLayout {
   report: LayerReport;
 }
 
-export interface PlanReportTotals {
-  arrays: number;
-  usedCells: number;
-  totalCells: number;
-  utilization: number;
-  macs: number;
-  adcConversions: number;
-  scaleFactors: number;
+export interface PlanReportTotals extends ReportCounts {
   arrayLowerBound: number;
   cimLayers: number;
   digitalLayers: number;
