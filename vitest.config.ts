@@ -1,10 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Four projects, so a change can be checked at the right depth: `npx vitest --project unit`
+ * (pure functions, seconds), `passes` (one pass at a time on small graphs), `models` (real
+ * exported models against onnxruntime) and `cli` (the built command as a user runs it).
+ * `npm test` runs them all.
+ */
+const project = (name: string, timeoutMs: number) => ({
+  extends: true as const,
+  test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: timeoutMs, hookTimeout: timeoutMs },
+});
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
     pool: 'forks',
+    projects: [project('unit', 30_000), project('passes', 30_000), project('models', 180_000), project('cli', 120_000)],
   },
 });

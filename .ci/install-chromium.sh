@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's chromium for the browser test of the HTML report (test/html-report.test.ts drives it
+# Debian's chromium for the browser test of the HTML report (test/cli/html-report.test.ts drives it
 # with playwright-core, which downloads no browser). Skipped when /usr/bin/chromium exists.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then

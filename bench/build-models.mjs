@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds the benchmark models as cimc IR graphs with seeded random weights and BatchNorm
- * (random statistics), and writes them as ONNX (opset 13) through compiler/onnx-export.ts:
+ * (random statistics), and writes them as ONNX (opset 13) through compiler/onnx/export.ts:
  *
  *   resnet20-seed1.onnx   ResNet-20 for CIFAR (3×32×32, 1×1-conv shortcuts)          0.27 M params
  *   resnet18-seed1.onnx   ResNet-18 (3×224×224)                                      11.7 M
@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (p) => import(path.join(root, 'dist', p));
-const { Graph } = await dist('compiler/ir.js');
-const { exportOnnxFile } = await dist('compiler/onnx-export.js');
-const { uniformSource: mulberry32 } = await dist('runtime/random.js'); // the runtime's seeded PRNG
+const { Graph } = await dist('compiler/ir/ir.js');
+const { exportOnnxFile } = await dist('compiler/onnx/export.js');
+const { uniformSource: mulberry32 } = await dist('base/random.js'); // the runtime's seeded PRNG
 
 export const modelsDir = path.join(here, 'models');
 

@@ -66,8 +66,8 @@ async function timeImages(one, warmups, max, budgetMs) {
 async function main() {
   if (mode === 'compile') {
     const [model, plan, target] = args;
-    const { compile } = await dist('compiler/compile.js');
-    const { writePlan } = await dist('compiler/plan/write-plan.js');
+    const { compile } = await dist('compiler/driver/compile.js');
+    const { writePlan } = await dist('plan/writer.js');
     const c0 = process.cpuUsage();
     const t0 = now();
     const { built } = compile({ model, target });
@@ -117,9 +117,9 @@ async function main() {
     let shape;
     let extra = {};
     if (engine === 'ref') {
-      const { loadPlan } = await dist('runtime/plan-reader.js');
-      const { execute, executableFromPlan } = await dist('runtime/executor.js');
-      const { makeTensor } = await dist('runtime/tensor.js');
+      const { loadPlan } = await dist('plan/reader.js');
+      const { execute, executableFromPlan } = await dist('runtime/reference/executor.js');
+      const { makeTensor } = await dist('base/rt-tensor.js');
       const loaded = loadPlan(file);
       const exe = executableFromPlan(loaded);
       const inp = loaded.plan.inputs[0];
@@ -127,9 +127,9 @@ async function main() {
       extra = { macsPerImage: loaded.plan.report.totals.macs };
       one = async (i) => { execute(exe, { [inp.name]: makeTensor('float32', shape, input(size(shape), 1000 + i)) }); };
     } else if (engine === 'ort-cim' || engine === 'ort-bound') {
-      const { loadPlan } = await dist('runtime/plan-reader.js');
+      const { loadPlan } = await dist('plan/reader.js');
       const { OrtEngine } = await dist('runtime/ort-engine/index.js');
-      const { makeTensor } = await dist('runtime/tensor.js');
+      const { makeTensor } = await dist('base/rt-tensor.js');
       const loaded = loadPlan(file);
       const e = await OrtEngine.create(loaded, { intraOpNumThreads: threadsOf(threads), convOnly: engine === 'ort-bound' });
       const inp = loaded.plan.inputs[0];
@@ -154,11 +154,11 @@ async function main() {
     const a = input(n * n, 1);
     const b = input(n * n, 2);
     const c = new Float32Array(n * n);
-    const { matmulInto } = await dist('runtime/ops/gemm.js');
+    const { matmulInto } = await dist('runtime/reference/ops/gemm.js');
     const ours = [];
     for (let r = 0; r < 7; r++) { const t0 = now(); matmulInto(c, 0, a, 0, b, 0, n, n, n); ours.push(now() - t0); }
-    const { Graph } = await dist('compiler/ir.js');
-    const { exportOnnxBytes } = await dist('compiler/onnx-export.js');
+    const { Graph } = await dist('compiler/ir/ir.js');
+    const { exportOnnxBytes } = await dist('compiler/onnx/export.js');
     const g = new Graph({
       name: 'gemm', opset: 13, opsetImports: { '': 13 }, inputs: ['A', 'B'], outputs: ['C'],
       nodes: [{ name: 'mm', opType: 'MatMul', domain: '', inputs: ['A', 'B'], outputs: ['C'], attrs: {} }],

@@ -237,7 +237,7 @@ if (rt.ref) {
   out.push(table(
     ['GEMM', 'threads', 'time', 'MAC/s', 'ResNet-20 CIM reference MAC rate / this', 'ResNet-20 ORT engine (1 thread) MAC rate / this'],
     [
-      ['runtime/ops/gemm.ts matmulInto', '1 (JS)', `${fmt(gs.runtimeMs, 1)} ms`, fmtRate(gs.runtimeMacsPerSec), fmt((macs * rt.ref.imagesPerSec) / gs.runtimeMacsPerSec, 3), fmt((macs * rt.ortCim1.imagesPerSec) / gs.runtimeMacsPerSec, 3)],
+      ['runtime/reference/ops/gemm.ts matmulInto', '1 (JS)', `${fmt(gs.runtimeMs, 1)} ms`, fmtRate(gs.runtimeMacsPerSec), fmt((macs * rt.ref.imagesPerSec) / gs.runtimeMacsPerSec, 3), fmt((macs * rt.ortCim1.imagesPerSec) / gs.runtimeMacsPerSec, 3)],
       ['onnxruntime MatMul', '1', `${fmt(gs.ortMs, 1)} ms`, fmtRate(gs.ortMacsPerSec), fmt((macs * rt.ref.imagesPerSec) / gs.ortMacsPerSec, 3), fmt((macs * rt.ortCim1.imagesPerSec) / gs.ortMacsPerSec, 3)],
       ['onnxruntime MatMul', 'default', `${fmt(gd.ortMs, 1)} ms`, fmtRate(gd.ortMacsPerSec), fmt((macs * rt.ref.imagesPerSec) / gd.ortMacsPerSec, 3), fmt((macs * rt.ortCim1.imagesPerSec) / gd.ortMacsPerSec, 3)],
     ],

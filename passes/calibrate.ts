@@ -4,21 +4,21 @@
  * of its column (or array/layer at coarser granularity). Without --calib it changes nothing
  * and the plan keeps the analytic estimate (and says so).
  */
-import type { Node } from '../compiler/ir.js';
-import { CimcError } from '../compiler/diagnostics.js';
-import { definePass } from '../compiler/pass.js';
+import type { Node } from '../compiler/ir/ir.js';
+import { CimcError } from '../base/diagnostics.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys } from '../compiler/cim/adc.js';
-import { layerDataFromAnnotations } from '../compiler/cim/layer-data.js';
+import { layerDataFromAnnotations } from '../compiler/calibration/layer-data.js';
 import { executableFromGraph } from '../compiler/calibration/graph-executable.js';
 import { chooseActivationScale, Reservoir } from '../compiler/calibration/activation-scale.js';
 import { chooseAdcStep, MacHistograms, type AdcRange } from '../compiler/calibration/mac-histogram.js';
-import { prepareCimLayer, runCimLayer, type PreparedCimLayer } from '../runtime/cim-layer.js';
-import { execute } from '../runtime/executor.js';
-import { readNpy } from '../runtime/npy.js';
-import { makeTensor, toFloat32, type RtTensor } from '../runtime/tensor.js';
+import { prepareCimLayer, runCimLayer, type PreparedCimLayer } from '../runtime/reference/cim-layer.js';
+import { execute } from '../runtime/reference/executor.js';
+import { readNpy } from '../base/npy.js';
+import { makeTensor, toFloat32, type RtTensor } from '../base/rt-tensor.js';
 
-declare module '../compiler/ir.js' {
+declare module '../compiler/ir/ir.js' {
   interface GraphAnnotations {
     /** Set by calibrate. */
     calibration?: { samples: number; adcRange: string };

@@ -10,10 +10,10 @@
  * A rule that declines (result too large, inexact cast) leaves a note saying why.
  */
 import { ConstEvalError, ConstEvalSkip, defaultMaxFoldElements, evaluateNode, hasConstEvaluator, shapeVector, sizeScalar } from '../compiler/const-eval/index.js';
-import { CimcError } from '../compiler/diagnostics.js';
-import { Graph, subgraphsOf, type Attr, type Node, type ValueType } from '../compiler/ir.js';
-import { definePass, optionNumber } from '../compiler/pass.js';
-import type { Tensor } from '../compiler/tensor.js';
+import { CimcError } from '../base/diagnostics.js';
+import { Graph, subgraphsOf, type Attr, type Node, type ValueType } from '../compiler/ir/ir.js';
+import { definePass, optionNumber } from '../compiler/pass-manager/pass.js';
+import type { Tensor } from '../base/tensor.js';
 
 export const canonicalize = definePass({
   name: 'canonicalize',

@@ -1,14 +1,14 @@
 /** emit-plan: the plan JSON (+ binary sidecar), schema-checked and deterministic. */
 import * as path from 'node:path';
-import { CimcError } from '../compiler/diagnostics.js';
-import { definePass } from '../compiler/pass.js';
-import { buildPlan, type BuiltPlan } from '../compiler/plan/build-plan.js';
-import { checkPlanSchema } from '../runtime/plan-reader.js';
-import { cimcVersion } from '../compiler/version.js';
+import { CimcError } from '../base/diagnostics.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
+import { buildPlan, type BuiltPlan } from '../compiler/emit/build-plan.js';
+import { checkPlanSchema } from '../plan/reader.js';
+import { cimcVersion } from '../base/version.js';
 import './calibrate.js';
 import './import-onnx.js';
 
-declare module '../compiler/ir.js' {
+declare module '../compiler/ir/ir.js' {
   interface GraphAnnotations {
     /** The emitted plan (emit-plan). */
     plan?: BuiltPlan;

@@ -12,10 +12,10 @@
  * and records `origin: [producer, bn]`. A BN that cannot be folded stays (it runs digitally);
  * the reason is reported as a note (CIM2000) and counted in `fold-batchnorm.kept`.
  */
-import { attrInt, attrFloat, subgraphsOf, type Attr, type Graph, type Node, type ValueType } from '../compiler/ir.js';
-import { floatToBfloat16Bits, floatToHalfBits } from '../compiler/onnx-export.js';
-import { definePass, type PassContext } from '../compiler/pass.js';
-import { allocStorage, bfloat16ToFloat, halfToFloat, isFloatDType, sizeOf, type DType, type Tensor } from '../compiler/tensor.js';
+import { attrInt, attrFloat, subgraphsOf, type Attr, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
+import { floatToBfloat16Bits, floatToHalfBits } from '../compiler/onnx/export.js';
+import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { allocStorage, bfloat16ToFloat, halfToFloat, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
 
 /** Per-channel y = x·scale + shift, in float64. */
 interface ChannelAffine {

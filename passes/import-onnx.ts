@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CimcError } from '../compiler/diagnostics.js';
-import { validateGraph } from '../compiler/dataflow.js';
-import { importOnnxBytes, readModelFile } from '../compiler/onnx-import.js';
-import { definePass } from '../compiler/pass.js';
+import { CimcError } from '../base/diagnostics.js';
+import { validateGraph } from '../compiler/ir/dataflow.js';
+import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
 
-declare module '../compiler/ir.js' {
+declare module '../compiler/ir/ir.js' {
   interface GraphAnnotations {
     /** sha256 of the model file's bytes as read (import-onnx), recorded in the plan. */
     modelSha256?: string;

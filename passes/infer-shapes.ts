@@ -6,13 +6,13 @@
  * then dims sharing a bound dim_param name, then a free batch dim (axis 0) defaults to 1.
  * Any other free dim is an error that says how to bind it.
  */
-import { CimcError, type DiagnosticSink } from '../compiler/diagnostics.js';
-import { parseInputShapes, type InputShapes } from '../compiler/input-shapes.js';
-import type { Dim, Graph, ValueType } from '../compiler/ir.js';
-import { definePass, type PassContext } from '../compiler/pass.js';
+import { CimcError, type DiagnosticSink } from '../base/diagnostics.js';
+import { parseInputShapes, type InputShapes } from '../compiler/shape-rules/input-shapes.js';
+import type { Dim, Graph, ValueType } from '../compiler/ir/ir.js';
+import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
 import { inferGraphShapes } from '../compiler/shape-rules/infer-graph.js';
 import type { InferredValue } from '../compiler/shape-rules/types.js';
-import type { DType } from '../compiler/tensor.js';
+import type { DType } from '../base/tensor.js';
 
 const passName = 'infer-shapes';
 

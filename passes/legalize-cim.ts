@@ -2,10 +2,10 @@
  * legalize-cim: im2col geometry, row tiles (whole input channels = grouped convolution, or
  * dense), column tiles, bit slices and signed-weight encoding for every selected layer.
  */
-import { CimcError } from '../compiler/diagnostics.js';
-import type { Node } from '../compiler/ir.js';
-import { definePass, type PassContext } from '../compiler/pass.js';
-import type { CimLayerBits, RowTile } from '../runtime/plan-types.js';
+import { CimcError } from '../base/diagnostics.js';
+import type { Node } from '../compiler/ir/ir.js';
+import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import type { CimLayerBits, RowTile } from '../plan/types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
 import { layerBits, mappingOptions } from '../compiler/cim/bits.js';
 import { layerMatrix } from '../compiler/cim/geometry.js';

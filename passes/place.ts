@@ -1,6 +1,6 @@
 /** place: give every crossbar array a chip-wide id, in execution order. */
-import type { Node } from '../compiler/ir.js';
-import { definePass } from '../compiler/pass.js';
+import type { Node } from '../compiler/ir/ir.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
 
 export const place = definePass({
   name: 'place',

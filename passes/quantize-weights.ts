@@ -2,13 +2,13 @@
  * quantize-weights: weight scales at the chosen granularity, integer cells per column
  * (slices and polarities), analytic ADC steps, and one dequantization factor per column.
  */
-import type { Node } from '../compiler/ir.js';
-import { definePass } from '../compiler/pass.js';
+import type { Node } from '../compiler/ir/ir.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
 import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
-import { CimcError } from '../compiler/diagnostics.js';
+import { CimcError } from '../base/diagnostics.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {

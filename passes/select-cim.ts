@@ -2,9 +2,9 @@
  * select-cim: decide which Conv/Gemm/MatMul (with constant weights) run on crossbars.
  * Default: all of them. `keepDigital` takes node names and the words `first` and `last`.
  */
-import { CimcError } from '../compiler/diagnostics.js';
-import type { Graph, Node } from '../compiler/ir.js';
-import { definePass, optionList } from '../compiler/pass.js';
+import { CimcError } from '../base/diagnostics.js';
+import type { Graph, Node } from '../compiler/ir/ir.js';
+import { definePass, optionList } from '../compiler/pass-manager/pass.js';
 import type { CimNodeAnnotation } from '../compiler/cim/annotations.js';
 import '../compiler/cim/annotations.js';
 

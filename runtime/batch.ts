@@ -1,7 +1,7 @@
 /** Batches along the first axis for plans compiled with batch 1 (run, eval, both engines). */
-import { CimcError } from '../compiler/diagnostics.js';
-import type { PlanValue } from './plan-types.js';
-import { makeTensor, toFloat32, toNumbers, type RtTensor } from './tensor.js';
+import { CimcError } from '../base/diagnostics.js';
+import type { PlanValue } from '../plan/types.js';
+import { makeTensor, toFloat32, toNumbers, type RtTensor } from '../base/rt-tensor.js';
 
 export interface SampleBatch {
   /** The plan's one input. */

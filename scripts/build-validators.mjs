@@ -3,7 +3,7 @@
  * Compiles the JSON Schemas in schemas/ once, at build time, into standalone ajv validators
  * (dist/schema-validators.cjs), so that no cimc command pays ajv's schema compilation at start-up
  * (≈ 40 ms of every compile, validate and run). The module records the schemas' sha256
- * (schemasSha256 of compiler/json-schema.ts); json-schema.ts uses it only while that still
+ * (schemasSha256 of base/json-schema.ts); json-schema.ts uses it only while that still
  * matches, and compiles at run time otherwise. Run by `npm run build` after tsc, whose output
  * (the same options, file list and digest as at run time) it imports.
  */
@@ -14,7 +14,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { ajvOptions, schemaFiles, schemasSha256 } = await import(path.join(root, 'dist', 'compiler', 'json-schema.js'));
+const { ajvOptions, schemaFiles, schemasSha256 } = await import(path.join(root, 'dist', 'base', 'json-schema.js'));
 const standaloneCode = standaloneModule.default ?? standaloneModule;
 const files = schemaFiles();
 const ajv = new Ajv2020({ ...ajvOptions, code: { source: true, esm: false } });

@@ -9,7 +9,7 @@
  * (through onnx-proto, or byte-level for truncation/bit flips), plan cases from a tiny
  * Gemm+Relu model compiled with the built compiler (dist/). Re-running it rewrites the same
  * bytes, except plans, which change when the plan format or the compiler's numbers change;
- * test/bad-inputs.test.ts checks that the plan baseline still loads and runs.
+ * test/cli/bad-inputs.test.ts checks that the plan baseline still loads and runs.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -20,18 +20,18 @@ import onnxProto from 'onnx-proto';
 const onnx = onnxProto.onnx;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const defaultOutDir = path.join(root, 'test', 'fixtures', 'bad-inputs');
-// --out DIR writes somewhere else (test/bad-inputs.test.ts compares that with the committed corpus).
+// --out DIR writes somewhere else (test/cli/bad-inputs.test.ts compares that with the committed corpus).
 const outArg = process.argv.indexOf('--out');
 const outDir = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : defaultOutDir;
 const mnistRel = '../../../examples/models/mnist-cnn.onnx';
 const mnistBytes = fs.readFileSync(path.join(root, 'examples', 'models', 'mnist-cnn.onnx'));
 
-if (!fs.existsSync(path.join(root, 'dist', 'compiler', 'compile.js'))) {
+if (!fs.existsSync(path.join(root, 'dist', 'compiler', 'driver', 'compile.js'))) {
   console.error('build first: npx tsc -p .');
   process.exit(1);
 }
-const { compile } = await import(path.join(root, 'dist', 'compiler', 'compile.js'));
-const { serializePlan } = await import(path.join(root, 'dist', 'compiler', 'plan', 'write-plan.js'));
+const { compile } = await import(path.join(root, 'dist', 'compiler', 'driver', 'compile.js'));
+const { serializePlan } = await import(path.join(root, 'dist', 'plan', 'writer.js'));
 
 // Start from an empty folder (keeps the corpus exactly what this script makes).
 if (outDir === defaultOutDir) fs.rmSync(outDir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 /** The one loader for targets: built-in JSON files and user files, checked against the schema. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CimcError } from '../compiler/diagnostics.js';
-import { readJsonFile } from '../compiler/json-file.js';
-import { describeSchemaError, schemaValidator } from '../compiler/json-schema.js';
-import { packagePath } from '../compiler/package-root.js';
+import { CimcError } from '../base/diagnostics.js';
+import { readJsonFile } from '../base/json-file.js';
+import { describeSchemaError, schemaValidator } from '../base/json-schema.js';
+import { packagePath } from '../base/package-root.js';
 import type { TargetSpec } from './target.js';
 
 /** Checks a parsed target against the schema and for impossible combinations. */

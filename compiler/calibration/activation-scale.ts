@@ -1,6 +1,6 @@
 /** Activation scale s_a from calibration values: max, then the clip with least squared error. */
-import { clamp, roundHalfEven } from '../../runtime/rounding.js';
-import { uniformSource } from '../../runtime/random.js';
+import { clamp, roundHalfEven } from '../../base/rounding.js';
+import { uniformSource } from '../../base/random.js';
 
 /** Keeps a uniform sample of at most `capacity` values of a stream (seeded, so deterministic). */
 export class Reservoir {

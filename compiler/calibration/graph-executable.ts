@@ -1,11 +1,11 @@
 /** Runs the compiler's IR graph in float with the runtime's digital kernels (calibration). */
-import { CimcError } from '../diagnostics.js';
-import type { Attr, Graph } from '../ir.js';
-import type { Tensor } from '../tensor.js';
-import { digitalKernels } from '../../runtime/ops/index.js';
-import type { RtAttr } from '../../runtime/ops/types.js';
-import type { Executable } from '../../runtime/executor.js';
-import { fromTypedArray, makeTensor, type RtTensor } from '../../runtime/tensor.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { Attr, Graph } from '../ir/ir.js';
+import type { Tensor } from '../../base/tensor.js';
+import { digitalKernels } from '../../runtime/reference/ops/index.js';
+import type { RtAttr } from '../../runtime/reference/ops/types.js';
+import type { Executable } from '../../runtime/reference/executor.js';
+import { fromTypedArray, makeTensor, type RtTensor } from '../../base/rt-tensor.js';
 
 export function rtTensorOf(t: Tensor): RtTensor {
   const d = t.data;

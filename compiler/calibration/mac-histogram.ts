@@ -2,7 +2,7 @@
  * Distribution of the analog MAC M per column, as histograms with one bin width per layer
  * (so columns can be merged at array or layer granularity), and the ADC step chosen from it.
  */
-import { clamp, roundHalfEven } from '../../runtime/rounding.js';
+import { clamp, roundHalfEven } from '../../base/rounding.js';
 
 export class MacHistograms {
   readonly bins: number;

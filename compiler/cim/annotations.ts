@@ -1,5 +1,5 @@
 /** What the CIM passes attach to IR nodes (via declaration merging on NodeAnnotations). */
-import type { CimLayer, Granularity, LayerLayout } from '../../runtime/plan-types.js';
+import type { CimLayer, Granularity, LayerLayout } from '../../plan/types.js';
 
 export interface CimSelection {
   /** The node runs on crossbars. */
@@ -63,7 +63,7 @@ export interface CimNodeAnnotation {
   quant?: CimQuantization;
 }
 
-declare module '../ir.js' {
+declare module '../ir/ir.js' {
   interface NodeAnnotations {
     cim?: CimNodeAnnotation;
   }

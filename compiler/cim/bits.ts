@@ -1,8 +1,8 @@
 /** Effective bit widths and mapping options: the target's, overridden by compile options. */
-import { CimcError } from '../diagnostics.js';
-import type { CompileOptions } from '../pass.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { CompileOptions } from '../pass-manager/pass.js';
 import type { TargetSpec } from '../../targets/target.js';
-import type { CimLayerBits, Granularity } from '../../runtime/plan-types.js';
+import type { CimLayerBits, Granularity } from '../../plan/types.js';
 
 export interface MappingOptions {
   tiling: 'whole-kernel' | 'dense';

@@ -1,8 +1,8 @@
 /** im2col geometry of a crossbar layer and its weight matrix per group (design §3). */
-import { CimcError } from '../diagnostics.js';
-import { attrFloat, attrInt, attrInts, attrString, type Graph, type Node } from '../ir.js';
-import { tensorToFloat32 } from '../tensor.js';
-import type { LayerGeometry } from '../../runtime/plan-types.js';
+import { CimcError } from '../../base/diagnostics.js';
+import { attrFloat, attrInt, attrInts, attrString, type Graph, type Node } from '../ir/ir.js';
+import { tensorToFloat32 } from '../../base/tensor.js';
+import type { LayerGeometry } from '../../plan/types.js';
 
 export interface LayerMatrix {
   geometry: LayerGeometry;

@@ -1,6 +1,6 @@
 /** Which values are provably non-negative (so CIM inputs can be driven unsigned). */
-import { attrFloat, attrString, type Graph } from '../ir.js';
-import { tensorToNumbers } from '../tensor.js';
+import { attrFloat, attrString, type Graph } from '../ir/ir.js';
+import { tensorToNumbers } from '../../base/tensor.js';
 
 /** Ops whose output is non-negative when their first input is. */
 const preservesSign = new Set([

@@ -1,6 +1,6 @@
 /** Row tiles, column tiles, slices and polarities: where every weight cell goes (design §3). */
-import { CimcError } from '../diagnostics.js';
-import type { PhysicalArray, RowTile } from '../../runtime/plan-types.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { PhysicalArray, RowTile } from '../../plan/types.js';
 import type { CimMapping } from './annotations.js';
 
 export interface TilingInput {

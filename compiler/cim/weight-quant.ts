@@ -1,6 +1,6 @@
 /** Weight scales at a granularity, chosen by max-abs or squared-error search (design §4). */
-import type { Granularity } from '../../runtime/plan-types.js';
-import { roundHalfEvenInt } from '../../runtime/rounding.js';
+import type { Granularity } from '../../plan/types.js';
+import { roundHalfEvenInt } from '../../base/rounding.js';
 import type { CimMapping } from './annotations.js';
 
 export interface WeightRange {

@@ -3,9 +3,9 @@
  * float → integer truncates toward zero, and is not folded when a value is NaN, infinite or
  * out of the target's range (runtimes disagree there); to float16/bfloat16 rounds to nearest even.
  */
-import { attrInt } from '../ir.js';
-import { allocStorage, isFloatDType, onnxDTypeByCode, type DType, type Tensor, type TensorStorage } from '../tensor.js';
-import { roundToDType } from './float-round.js';
+import { attrInt } from '../ir/ir.js';
+import { allocStorage, isFloatDType, onnxDTypeByCode, type DType, type Tensor, type TensorStorage } from '../../base/tensor.js';
+import { roundToDType } from '../../base/float-round.js';
 import { ConstEvalError, ConstEvalSkip, input, integerFormat, isBigIntDType, wrapInteger, type ConstEvaluator } from './types.js';
 
 type NumberStorage = Exclude<TensorStorage, BigInt64Array | BigUint64Array | string[]>;

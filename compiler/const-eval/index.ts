@@ -2,8 +2,8 @@
  * Constant evaluators by ONNX op type (default domain). Each computes a node's outputs from
  * constant inputs; `canonicalize` uses them for constant folding.
  */
-import type { Node } from '../ir.js';
-import type { Tensor } from '../tensor.js';
+import type { Node } from '../ir/ir.js';
+import type { Tensor } from '../../base/tensor.js';
 import { castEvaluators } from './cast.js';
 import { mathEvaluators } from './math-ops.js';
 import { movementEvaluators } from './movement-ops.js';
@@ -13,7 +13,7 @@ import { ConstEvalError, defaultMaxFoldElements, type ConstEvaluator } from './t
 export { ConstEvalError, ConstEvalSkip, defaultMaxFoldElements, type ConstEvalArgs, type ConstEvaluator } from './types.js';
 export { shapeVector, sizeScalar } from './shape-ops.js';
 export { castTensor } from './cast.js';
-export { roundToFloat16, roundToBFloat16 } from './float-round.js';
+export { roundToFloat16, roundToBFloat16 } from '../../base/float-round.js';
 
 export const constEvaluators: Readonly<Record<string, ConstEvaluator>> = {
   ...shapeEvaluators,

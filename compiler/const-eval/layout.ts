@@ -2,7 +2,7 @@
  * Index arithmetic shared by the data-movement evaluators: row-major strides, numpy
  * broadcasting, and "which source element does output element i come from" maps.
  */
-import { allocStorage, sizeOf, type Tensor, type TensorStorage } from '../tensor.js';
+import { allocStorage, sizeOf, type Tensor, type TensorStorage } from '../../base/tensor.js';
 import { ConstEvalError } from './types.js';
 
 /** Element-wise view of any storage (numbers, bigints or strings). */

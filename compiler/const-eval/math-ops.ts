@@ -3,9 +3,9 @@
  * Equal, Where, ReduceProd. Integer results wrap like two's-complement machine integers
  * (typed-array stores do that); integer Div truncates toward zero; int64 stays BigInt.
  */
-import { attrInt, attrInts } from '../ir.js';
-import { allocStorage, isFloatDType, sizeOf, type DType, type Tensor, type TensorStorage } from '../tensor.js';
-import { roundScalar, roundToDType } from './float-round.js';
+import { attrInt, attrInts } from '../ir/ir.js';
+import { allocStorage, isFloatDType, sizeOf, type DType, type Tensor, type TensorStorage } from '../../base/tensor.js';
+import { roundScalar, roundToDType } from '../../base/float-round.js';
 import { broadcastIndex, broadcastShapes, stridedIndex, stridesOf, takeElements } from './layout.js';
 import {
   checkFoldSize, ConstEvalError, input, intValues, isBigIntDType, isIntegerDType, normalizeAxes, optionalInput, sameDType, wrapInteger,

@@ -1,6 +1,6 @@
 /** Evaluators that move elements without arithmetic: Gather, Slice, Concat, Transpose, Tile, Expand. */
-import { attrInt, attrInts } from '../ir.js';
-import { allocStorage, sizeOf, type Tensor } from '../tensor.js';
+import { attrInt, attrInts } from '../ir/ir.js';
+import { allocStorage, sizeOf, type Tensor } from '../../base/tensor.js';
 import { broadcastIndex, broadcastShapes, copyElements, stridedIndex, stridesOf, takeElements } from './layout.js';
 import {
   checkFoldSize, ConstEvalError, input, intValues, intVector, normalizeAxes, normalizeAxis, optionalInput,

@@ -1,8 +1,8 @@
 /** Evaluators that compute or change shapes: Shape, Size, Reshape, (Un)Squeeze, Flatten, ConstantOfShape, Range, Constant. */
-import { attrInt, attrInts, attrTensor, type Node } from '../ir.js';
-import { allocStorage, isFloatDType, sizeOf, type Tensor } from '../tensor.js';
+import { attrInt, attrInts, attrTensor, type Node } from '../ir/ir.js';
+import { allocStorage, isFloatDType, sizeOf, type Tensor } from '../../base/tensor.js';
 import { withShape } from './layout.js';
-import { roundScalar } from './float-round.js';
+import { roundScalar } from '../../base/float-round.js';
 import {
   checkFoldSize, ConstEvalError, input, intValues, intVector, normalizeAxes, optionalInput, scalarValue,
   type ConstEvalArgs, type ConstEvaluator,

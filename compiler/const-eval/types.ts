@@ -3,8 +3,8 @@
  * "malformed" (ConstEvalError → CIM2004) versus "well-formed but not folded here"
  * (ConstEvalSkip → the node stays), and small readers for int inputs and attributes.
  */
-import type { Node } from '../ir.js';
-import { sizeOf, type DType, type Tensor } from '../tensor.js';
+import type { Node } from '../ir/ir.js';
+import { sizeOf, type DType, type Tensor } from '../../base/tensor.js';
 
 export interface ConstEvalArgs {
   readonly node: Node;

@@ -3,8 +3,8 @@
  * are inferred and must agree. Loop and Scan are not inferred (their output shapes depend
  * on the trip count and on the body's carried state).
  */
-import { isCimcError } from '../diagnostics.js';
-import type { Graph } from '../ir.js';
+import { isCimcError } from '../../base/diagnostics.js';
+import type { Graph } from '../ir/ir.js';
 import { dimsText, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 function branch(ctx: ShapeRuleContext, attr: string): Graph {

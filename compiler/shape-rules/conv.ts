@@ -5,7 +5,7 @@
  *
  * auto_pad SAME_UPPER/SAME_LOWER give ceil(in / stride); VALID means no padding.
  */
-import { attrInt, attrInts, attrString } from '../ir.js';
+import { attrInt, attrInts, attrString } from '../ir/ir.js';
 import { dimsText, requireSameDType, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 export interface WindowAttrs {

@@ -2,7 +2,7 @@
  * Arithmetic on the elements of small known tensors (row-major number arrays) and the
  * numpy broadcasting rule shared by pointwise ops, Expand and MatMul batch dims.
  */
-import type { DType } from '../tensor.js';
+import type { DType } from '../../base/tensor.js';
 import { dimsText, productOf, type ShapeRuleContext } from './types.js';
 
 /** Numpy (multidirectional) broadcasting; CIM2002 when two dims differ and neither is 1. */

@@ -4,8 +4,8 @@
  * data-dependent ops (NonZero, Unique, Compress, NonMaxSuppression) that are only
  * inferable when their input elements are known.
  */
-import { attrInt, attrInts, attrTensor } from '../ir.js';
-import { onnxDTypeByCode, tensorToNumbers, type DType } from '../tensor.js';
+import { attrInt, attrInts, attrTensor } from '../ir/ir.js';
+import { onnxDTypeByCode, tensorToNumbers, type DType } from '../../base/tensor.js';
 import { stridesOf, toDType } from './elements.js';
 import { maxKnownElements, productOf, withData, type ShapeRule, type ShapeRuleContext } from './types.js';
 

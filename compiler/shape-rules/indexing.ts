@@ -3,7 +3,7 @@
  * TopK, OneHot. The opset-dependent parts are where the parameters live (attribute or
  * input) — see each rule.
  */
-import { attrInt, attrInts, attrString } from '../ir.js';
+import { attrInt, attrInts, attrString } from '../ir/ir.js';
 import { remapElements } from './elements.js';
 import { dimsText, maxKnownElements, normalizeAxes, normalizeAxis, productOf, withData, type InferredValue, type ShapeRule } from './types.js';
 

@@ -3,9 +3,9 @@
  * elements when small and known (constants, Shape outputs and arithmetic on them), so
  * shape computations exported as subgraphs resolve without constant folding.
  */
-import { CimcError } from '../diagnostics.js';
-import type { Graph, Node, ValueType } from '../ir.js';
-import { tensorToNumbers, type Tensor } from '../tensor.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { Graph, Node, ValueType } from '../ir/ir.js';
+import { tensorToNumbers, type Tensor } from '../../base/tensor.js';
 import { shapeRules } from './index.js';
 import { dimsText, maxKnownElements, maxValueElements, productOf, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
 

@@ -1,6 +1,6 @@
 /** Matrix products: Gemm, MatMul (numpy batched broadcast), Einsum. */
-import { attrInt, attrString } from '../ir.js';
-import type { DType } from '../tensor.js';
+import { attrInt, attrString } from '../ir/ir.js';
+import type { DType } from '../../base/tensor.js';
 import { broadcastShapes } from './elements.js';
 import { dimsText, requireSameDType, type ShapeRule, type ShapeRuleContext } from './types.js';
 

@@ -1,6 +1,6 @@
 /** Normalisations: the output has X's shape; per-channel parameters are checked against C. */
-import { attrInt } from '../ir.js';
-import { onnxDTypeByCode } from '../tensor.js';
+import { attrInt } from '../ir/ir.js';
+import { onnxDTypeByCode } from '../../base/tensor.js';
 import { dimsText, normalizeAxis, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 function requireChannelVector(ctx: ShapeRuleContext, i: number, channels: number, what: string): void {

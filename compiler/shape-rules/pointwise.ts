@@ -5,8 +5,8 @@
  * Where the inputs' elements are known, the common integer/float arithmetic is evaluated
  * too, since exporters compute Reshape targets with it (Shape → Mul → Concat).
  */
-import { attrFloat, attrInt } from '../ir.js';
-import { onnxDTypeByCode, type DType } from '../tensor.js';
+import { attrFloat, attrInt } from '../ir/ir.js';
+import { onnxDTypeByCode, type DType } from '../../base/tensor.js';
 import { broadcastShapes, isIntegerDType, mapBroadcast, toDType } from './elements.js';
 import { maxKnownElements, normalizeAxis, productOf, withData, type InferredValue, type ShapeRule, type ShapeRuleContext } from './types.js';
 

@@ -1,5 +1,5 @@
 /** Pooling: windowed (Max/Average/Lp), global, and the region ops that pool boxes. */
-import { attrInt, attrInts } from '../ir.js';
+import { attrInt, attrInts } from '../ir/ir.js';
 import { readWindowAttrs, windowOutputDims } from './conv.js';
 import { dimsText, type ShapeRule, type ShapeRuleContext } from './types.js';
 

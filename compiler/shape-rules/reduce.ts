@@ -3,7 +3,7 @@
  * ReduceSum, opset 18 for the others. No axes reduces everything, unless
  * noop_with_empty_axes=1 makes it the identity.
  */
-import { attrInt, attrInts } from '../ir.js';
+import { attrInt, attrInts } from '../ir/ir.js';
 import { reduceElements, toDType } from './elements.js';
 import { normalizeAxes, normalizeAxis, withData, type ShapeRule, type ShapeRuleContext } from './types.js';
 

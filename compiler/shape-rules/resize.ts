@@ -9,7 +9,7 @@
  *
  * out = floor(in * scale) (the product taken in float32, as onnxruntime does), or `sizes`.
  */
-import { attrFloats, attrInts, attrString } from '../ir.js';
+import { attrFloats, attrInts, attrString } from '../ir/ir.js';
 import { dimsText, normalizeAxes, type ShapeRule, type ShapeRuleContext } from './types.js';
 
 /** Whether an optional input is present and not an empty tensor. */

@@ -3,7 +3,7 @@
  * Transpose, Squeeze/Unsqueeze, Expand, Tile, DepthToSpace/SpaceToDepth. Known elements
  * pass through (Reshape/Squeeze keep the order; Transpose/Expand/Tile remap it).
  */
-import { attrInt, attrInts } from '../ir.js';
+import { attrInt, attrInts } from '../ir/ir.js';
 import { broadcastElements, broadcastShapes, remapElements } from './elements.js';
 import { dimsText, maxKnownElements, normalizeAxes, productOf, withData, type ShapeRule, type ShapeRuleContext } from './types.js';
 

@@ -6,9 +6,9 @@
  * known ("known values"): shape vectors flowing through Shape → Gather → Concat → Reshape
  * are resolved this way without a separate constant-folding pass.
  */
-import { CimcError } from '../diagnostics.js';
-import type { Graph, Node } from '../ir.js';
-import type { DType } from '../tensor.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { Graph, Node } from '../ir/ir.js';
+import type { DType } from '../../base/tensor.js';
 
 /** What inference knows about one value: always dtype and shape, sometimes the elements. */
 export interface InferredValue {

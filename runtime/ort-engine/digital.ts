@@ -5,11 +5,11 @@
  * as opset 11 (the CIM lowering needs Round): Clip, Pad and Slice in their attribute forms become
  * input forms; ops whose meaning changed otherwise (Upsample, Resize) are refused.
  */
-import { CimcError } from '../../compiler/diagnostics.js';
-import type { Attr, Node } from '../../compiler/ir.js';
-import { makeTensor, type DType, type Tensor } from '../../compiler/tensor.js';
-import type { LoadedPlan } from '../plan-reader.js';
-import type { DigitalStep, PlanAttr, TensorRef } from '../plan-types.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { Attr, Node } from '../../compiler/ir/ir.js';
+import { makeTensor, type DType, type Tensor } from '../../base/tensor.js';
+import type { LoadedPlan } from '../../plan/reader.js';
+import type { DigitalStep, PlanAttr, TensorRef } from '../../plan/types.js';
 import type { GraphBuilder } from './graph-builder.js';
 
 /** Attributes that are FLOAT/FLOATS in the default domain (by name; no op uses these names for ints). */

@@ -1,13 +1,13 @@
 /**
- * `evaluate()` (runtime/evaluate.ts) on the ORT engine: top-1 accuracy of the CIM path and the
+ * `evaluate()` (runtime/reference/evaluate.ts) on the ORT engine: top-1 accuracy of the CIM path and the
  * float path, their agreement and per-layer SQNR, with the same result shape. Two sessions (CIM
  * and float) each expose every CIM layer's output as an extra graph output.
  */
 import { labelsFor, sampleBatch } from '../batch.js';
-import type { EvalResult } from '../evaluate.js';
-import type { LoadedPlan } from '../plan-reader.js';
-import { toFloat32, type RtTensor } from '../tensor.js';
-import type { VariationSpec } from '../variation.js';
+import type { EvalResult } from '../reference/evaluate.js';
+import type { LoadedPlan } from '../../plan/reader.js';
+import { toFloat32, type RtTensor } from '../../base/rt-tensor.js';
+import type { VariationSpec } from '../reference/variation.js';
 import { OrtEngine } from './session.js';
 
 export interface EvaluateOrtOptions {

@@ -3,8 +3,8 @@
  * constants, and nodes written for one default-domain opset (the attribute-vs-input forms
  * of ReduceSum/ReduceMax/Pad/Clip follow it).
  */
-import type { Attr, Node } from '../../compiler/ir.js';
-import { makeTensor, type DType, type Tensor } from '../../compiler/tensor.js';
+import type { Attr, Node } from '../../compiler/ir/ir.js';
+import { makeTensor, type DType, type Tensor } from '../../base/tensor.js';
 
 export type AttrValue = number | string | readonly number[];
 

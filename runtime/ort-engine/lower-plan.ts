@@ -1,6 +1,6 @@
 /**
  * Lowers a plan to an ONNX graph that computes the same numbers as the reference runtime
- * (runtime/cim-layer.ts, design §4), for onnxruntime.
+ * (runtime/reference/cim-layer.ts, design §4), for onnxruntime.
  *
  * One CIM conv layer (the seed's formulation: row tiles are the groups of a grouped conv):
  *
@@ -25,7 +25,7 @@
  *   in [z, 255] and saturating at 255 is the clamp at L − 1; a DequantizeLinear (scale 1, zero
  *   point z) gives code = y − z exactly in float32. onnxruntime 1.30 divides by the float32
  *   scale and rounds half to even (its codes equal float32 division's on every MAC 0…3000 of
- *   adversarial steps, where multiplying by 1/Δ would differ; test/ort-engine.test.ts), so
+ *   adversarial steps, where multiplying by 1/Δ would differ; test/models/ort-engine.test.ts), so
  *   float32AdcIsExact covers it. Otherwise (or where the steps vary along non-adjacent axes)
  *   Div, Round, Clip.
  *   Σ over cycles, tiles and columns of dequantFactor·2^(d·k)·code: one Mul by a constant
@@ -39,16 +39,16 @@
  * float32 output equals the reference's (which sums in float64 too) except where the two float64
  * sums, taken in different orders, straddle a float32 rounding boundary. Digital steps are written as the ONNX nodes they were.
  */
-import { CimcError } from '../../compiler/diagnostics.js';
-import { Graph, type Attr } from '../../compiler/ir.js';
-import { exportOnnxBytes } from '../../compiler/onnx-export.js';
-import type { DType, Tensor } from '../../compiler/tensor.js';
-import { prepareCimLayer, type CimLayerData, type PreparedCimLayer } from '../cim-layer.js';
-import { cimLayerDataFromPlan } from '../executor.js';
-import type { LoadedPlan } from '../plan-reader.js';
-import type { CimLayer, ConvGeometry, MatMulGeometry, RowTile } from '../plan-types.js';
-import { clamp, roundHalfEvenInt } from '../rounding.js';
-import { cellPerturbation, type VariationSpec } from '../variation.js';
+import { CimcError } from '../../base/diagnostics.js';
+import { Graph, type Attr } from '../../compiler/ir/ir.js';
+import { exportOnnxBytes } from '../../compiler/onnx/export.js';
+import type { DType, Tensor } from '../../base/tensor.js';
+import { prepareCimLayer, type CimLayerData, type PreparedCimLayer } from '../reference/cim-layer.js';
+import { cimLayerDataFromPlan } from '../reference/executor.js';
+import type { LoadedPlan } from '../../plan/reader.js';
+import type { CimLayer, ConvGeometry, MatMulGeometry, RowTile } from '../../plan/types.js';
+import { clamp, roundHalfEvenInt } from '../../base/rounding.js';
+import { cellPerturbation, type VariationSpec } from '../reference/variation.js';
 import { emitDigitalStep, planTensor } from './digital.js';
 import { GraphBuilder, intAttr, intsAttr } from './graph-builder.js';
 

@@ -2,11 +2,11 @@
  * onnxruntime-node sessions for lowered plans. onnxruntime-node is an optional peer dependency:
  * it is loaded on first use with a dynamic import, and a missing package is a one-line error.
  */
-import { CimcError } from '../../compiler/diagnostics.js';
-import type { LoadedPlan } from '../plan-reader.js';
-import type { PlanValue } from '../plan-types.js';
-import { makeTensor, toFloat32, type RtDType, type RtTensor } from '../tensor.js';
-import type { VariationSpec } from '../variation.js';
+import { CimcError } from '../../base/diagnostics.js';
+import type { LoadedPlan } from '../../plan/reader.js';
+import type { PlanValue } from '../../plan/types.js';
+import { makeTensor, toFloat32, type RtDType, type RtTensor } from '../../base/rt-tensor.js';
+import type { VariationSpec } from '../reference/variation.js';
 import { lowerPlan } from './lower-plan.js';
 import { sampleBatch, stackSamples } from '../batch.js';
 

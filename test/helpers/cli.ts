@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-const cliPath = path.join(repoRoot, 'dist', 'compiler', 'cli.js');
+export const cliPath = path.join(repoRoot, 'dist', 'compiler', 'cli', 'main.js');
 
 export interface CliResult {
   code: number;

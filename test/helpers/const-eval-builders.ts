@@ -1,7 +1,7 @@
 /** Small builders for IR graphs and constants used by the canonicalize / const-eval tests. */
 import { evaluateNode } from '../../compiler/const-eval/index.js';
-import { Graph, type Attr, type Node, type ValueType } from '../../compiler/ir.js';
-import { makeTensor, type DType, type Tensor } from '../../compiler/tensor.js';
+import { Graph, type Attr, type Node, type ValueType } from '../../compiler/ir/ir.js';
+import { makeTensor, type DType, type Tensor } from '../../base/tensor.js';
 
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;

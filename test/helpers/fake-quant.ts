@@ -4,9 +4,9 @@
  * plan's weight scales, and its input rounded with the plan's activation scale (or, for
  * uncalibrated plans, the run-time max scale) — written as ordinary ONNX ops for onnxruntime.
  */
-import { Graph, type Node } from '../../compiler/ir.js';
-import { makeTensor, type Tensor } from '../../compiler/tensor.js';
-import type { LoadedPlan } from '../../runtime/plan-reader.js';
+import { Graph, type Node } from '../../compiler/ir/ir.js';
+import { makeTensor, type Tensor } from '../../base/tensor.js';
+import type { LoadedPlan } from '../../plan/reader.js';
 
 const f32 = (v: number): Tensor => makeTensor('float32', [], [v]);
 

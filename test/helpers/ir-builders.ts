@@ -1,7 +1,7 @@
 /** Small IR graphs for mapping tests: one Conv/Gemm/MatMul with seeded random weights and shapes set. */
-import { Graph, type Attr, type Node, type ValueType } from '../../compiler/ir.js';
-import { makeTensor, type Tensor } from '../../compiler/tensor.js';
-import { uniformSource } from '../../runtime/random.js';
+import { Graph, type Attr, type Node, type ValueType } from '../../compiler/ir/ir.js';
+import { makeTensor, type Tensor } from '../../base/tensor.js';
+import { uniformSource } from '../../base/random.js';
 
 export const seededRandom = uniformSource;
 

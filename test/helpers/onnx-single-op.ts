@@ -11,11 +11,11 @@
  * { float } FLOAT, { floats } FLOATS, { tensor } TENSOR.
  */
 import onnxProto from 'onnx-proto';
-import { uniformSource } from '../../runtime/random.js';
+import { uniformSource } from '../../base/random.js';
 import * as ort from 'onnxruntime-node';
-import { digitalKernels } from '../../runtime/ops/index.js';
-import type { RtAttr } from '../../runtime/ops/types.js';
-import { makeTensor, type RtData, type RtDType, type RtTensor } from '../../runtime/tensor.js';
+import { digitalKernels } from '../../runtime/reference/ops/index.js';
+import type { RtAttr } from '../../runtime/reference/ops/types.js';
+import { makeTensor, type RtData, type RtDType, type RtTensor } from '../../base/rt-tensor.js';
 
 const { onnx } = onnxProto;
 const AT = onnx.AttributeProto.AttributeType;

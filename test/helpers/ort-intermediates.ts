@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { onnx } from '../../compiler/onnx-proto.js';
+import { onnx } from '../../base/onnx-proto.js';
 
 export interface FeedSpec {
   dims: number[];

@@ -5,7 +5,7 @@
  *   expect(maxRelError(ref.y.data, out.y.data)).toBeLessThan(1e-4);
  */
 import * as ort from 'onnxruntime-node';
-import { uniformSource } from '../../runtime/random.js';
+import { uniformSource } from '../../base/random.js';
 
 /** Element arrays a feed or fetch can hold. */
 export type OrtData =

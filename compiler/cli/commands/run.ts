@@ -1,0 +1,114 @@
+import { Option, type Command } from 'commander';
+import { writeFileAtomic } from '../../../base/output-file.js';
+import { progressBar } from '../progress.js';
+import { CimcError } from '../../../base/diagnostics.js';
+import type { CliEnv } from '../cli-env.js';
+import { loadPlan } from '../../../plan/reader.js';
+import { executableFromPlan, executeBatch } from '../../../runtime/reference/executor.js';
+import { encodeNpy, readNpy } from '../../../base/npy.js';
+import { labelsFor, sampleBatch } from '../../../runtime/batch.js';
+import { evaluate } from '../../../runtime/reference/evaluate.js';
+import { parseVariation, type VariationSpec } from '../../../runtime/reference/variation.js';
+import { toFloat32 } from '../../../base/rt-tensor.js';
+
+interface RuntimeFlags {
+  variation?: string;
+  seed?: string;
+}
+
+function variationOf(flags: RuntimeFlags): VariationSpec | undefined {
+  if (!flags.variation) return undefined;
+  const seed = flags.seed === undefined ? 0 : Number(flags.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new CimcError('CIM5001', `--seed must be a non-negative integer, got '${flags.seed}'`, { field: '--seed' });
+  return parseVariation(flags.variation, seed);
+}
+
+/** `--engine ref|ort`: the reference runtime or the plan lowered to onnxruntime (runtime/ort-engine). */
+function engineOf(flags: { engine?: string }): 'ref' | 'ort' {
+  if (flags.engine === 'ref' || flags.engine === 'ort') return flags.engine;
+  throw new CimcError('CIM5001', `--engine must be ref or ort, got '${flags.engine}'`, { field: '--engine' });
+}
+
+// Options both run and eval take (commander needs a fresh Option per command).
+const variationOption = () => new Option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time');
+const seedOption = () => new Option('--seed <n>', 'seed for --variation').default('0');
+const engineOption = () => new Option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)').default('ref');
+
+/** Runs a check of a .npy file's contents; its error (shape, count) then names that file. */
+function namingFile<T>(file: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw e instanceof CimcError ? e.inFile(file) : e;
+  }
+}
+
+export function registerRun(program: Command, env: CliEnv): void {
+  program.command('run')
+    .description('execute a plan on inputs (.npy, batch along the first axis)')
+    .argument('<plan>', 'plan JSON file')
+    .requiredOption('--input <x.npy>', 'input tensor')
+    .option('-o, --output <y.npy>', 'write the first output here (default: print a summary)')
+    .option('--float', 'run CIM layers in float (the unquantized reference path)')
+    .addOption(variationOption()).addOption(seedOption()).addOption(engineOption())
+    .action(async (file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean; engine?: string }) => {
+      const engine = engineOf(flags);
+      const loaded = loadPlan(file);
+      const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
+      const x = readNpy(flags.input);
+      namingFile(flags.input, () => sampleBatch(loaded.plan.inputs, x));
+      const bar = progressBar('run', env.quiet());
+      const onSample = (i: number, n: number) => bar.update(i / n);
+      let y;
+      if (exe) [y] = executeBatch(exe, x, { float: flags.float, onSample });
+      else {
+        const { OrtEngine } = await import('../../../runtime/ort-engine/index.js');
+        const ort = await OrtEngine.create(loaded, { float: flags.float, variation: variationOf(flags) });
+        try { [y] = await ort.runBatch(x, { onSample }); } finally { await ort.release(); }
+      }
+      bar.stop();
+      if (flags.output) {
+        writeFileAtomic(flags.output, encodeNpy(y));
+      } else {
+        const v = toFloat32(y);
+        const per = v.length / y.shape[0];
+        for (let i = 0; i < y.shape[0]; i++) {
+          const row = Array.from(v.subarray(i * per, Math.min((i + 1) * per, i * per + 10)), (a) => a.toFixed(4));
+          process.stdout.write(`${i}: [${row.join(', ')}${per > 10 ? ', …' : ''}]\n`);
+        }
+      }
+    });
+
+  program.command('eval')
+    .description('top-1 accuracy of the CIM path and the float path, their agreement and per-layer SQNR')
+    .argument('<plan>', 'plan JSON file')
+    .requiredOption('--inputs <x.npy>', 'inputs [N, ...]')
+    .requiredOption('--labels <y.npy>', 'labels [N] (int64/int32/uint8)')
+    .option('--limit <n>', 'use only the first n samples')
+    .option('--json', 'print JSON')
+    .addOption(variationOption()).addOption(seedOption()).addOption(engineOption())
+    .action(async (file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string; engine?: string }) => {
+      const engine = engineOf(flags);
+      const loaded = loadPlan(file);
+      const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
+      const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CimcError('CIM5001', '--limit must be a positive integer', { field: '--limit' });
+      const x = readNpy(flags.inputs);
+      const labels = readNpy(flags.labels);
+      const count = namingFile(flags.inputs, () => sampleBatch(loaded.plan.inputs, x, 'inputs')).count;
+      namingFile(flags.labels, () => labelsFor(labels, count));
+      const bar = progressBar('eval', env.quiet() || Boolean(flags.json));
+      const onSample = (i: number, n: number) => bar.update(i / n, `${i}/${n}`);
+      const r = exe
+        ? evaluate(exe, x, labels, { limit, onSample })
+        : await (await import('../../../runtime/ort-engine/index.js')).evaluateOrt(loaded, x, labels, { limit, onSample, variation: variationOf(flags) });
+      bar.stop();
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ ...r, layers: r.layers.map((l) => ({ name: l.name, sqnrDb: Number.isFinite(l.sqnrDb) ? Number(l.sqnrDb.toFixed(3)) : null })) }, null, 2) + '\n');
+        return;
+      }
+      const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+      process.stdout.write(`samples    ${r.samples}\naccuracy   ${pct(r.accuracy)} (CIM)   ${pct(r.floatAccuracy)} (float)   agreement ${pct(r.agreement)}\n`);
+      for (const l of r.layers) process.stdout.write(`  ${l.name.padEnd(40)} SQNR ${Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(2) : 'inf'} dB\n`);
+    });
+}

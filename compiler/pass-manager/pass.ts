@@ -1,0 +1,67 @@
+/** Passes: small named steps that declare what they need and what they produce. */
+import type { DiagnosticSink } from '../../base/diagnostics.js';
+import type { Graph } from '../ir/ir.js';
+import type { TargetSpec } from '../../targets/target.js';
+
+/** A documented option a pass reads from the compile options (shown by `cimc explain`). */
+export interface PassOption {
+  name: string;
+  type: 'string' | 'number' | 'boolean' | 'list';
+  description: string;
+  default?: string | number | boolean | readonly string[];
+  /** Allowed values, for string options. */
+  choices?: readonly string[];
+}
+
+/** Options of one compile; passes read the ones they declare. */
+export type CompileOptions = Readonly<Record<string, unknown>>;
+
+export interface PassContext {
+  readonly target?: TargetSpec;
+  readonly options: CompileOptions;
+  readonly diagnostics: DiagnosticSink;
+  /** Path of the model being compiled (diagnostics, import-onnx). */
+  readonly modelPath?: string;
+  /** Counters a pass wants to show with --timing/--stats. */
+  readonly stats: Map<string, number>;
+  /** Reports progress of long work (0…1). */
+  progress?(fraction: number, label?: string): void;
+}
+
+export interface PassResult {
+  graph: Graph;
+  changed: boolean;
+}
+
+export interface Pass {
+  readonly name: string;
+  readonly summary: string;
+  /** Facts that must hold before the pass runs (checked, never run implicitly). */
+  readonly requires: readonly string[];
+  /** Facts that hold after it. */
+  readonly provides: readonly string[];
+  readonly options?: readonly PassOption[];
+  run(graph: Graph, ctx: PassContext): PassResult;
+}
+
+/** Identity helper that gives a pass literal its type. */
+export function definePass(pass: Pass): Pass {
+  return pass;
+}
+
+export function optionString(ctx: PassContext, name: string, fallback: string): string {
+  const v = ctx.options[name];
+  return typeof v === 'string' ? v : fallback;
+}
+
+export function optionNumber(ctx: PassContext, name: string): number | undefined {
+  const v = ctx.options[name];
+  return typeof v === 'number' ? v : undefined;
+}
+
+export function optionList(ctx: PassContext, name: string): readonly string[] {
+  const v = ctx.options[name];
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return [];
+}

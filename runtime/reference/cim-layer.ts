@@ -1,0 +1,384 @@
+/**
+ * Exact execution of one crossbar layer (design §4), column by column in integer arithmetic:
+ * quantize and drive the input, MAC per input cycle, ADC code, one dequantization factor per
+ * column, shift-add over cycles, slices and polarities, sum over row tiles, offset corrections,
+ * bias. M is accumulated in float64, exact for |M| < 2^53.
+ */
+import { CimcError } from '../../base/diagnostics.js';
+import type { CimLayerBits, LayerGeometry, RowTile } from '../../plan/types.js';
+import { clamp, roundHalfEvenInt } from '../../base/rounding.js';
+import { matmulInto } from './ops/gemm.js';
+
+/** Everything the kernel needs, whether it came from a plan or from the compiler's IR. */
+export interface CimLayerData {
+  name: string;
+  geometry: LayerGeometry;
+  bits: CimLayerBits;
+  rowTiles: readonly RowTile[];
+  channelsPerGroup: number;
+  activation: { signed: boolean; scale: number | null; inputOffset: number; qmin: number; qmax: number };
+  weightOffset: number;
+  columns: { rowTile: Int32Array; outChannel: Int32Array; slice: Int32Array; polarity: Int32Array };
+  cells: Uint8Array;
+  adcStep: Float64Array;
+  dequantFactor: Float64Array;
+  /** [rowTiles, Ng] */
+  weightScale: Float64Array;
+  /** [rowTiles, Ng] */
+  weightSum: Int32Array;
+  bias?: Float32Array;
+  /** [groups, K, Ng] float weights (float path). */
+  weightMatrix: Float32Array;
+}
+
+interface PreparedTile {
+  tile: RowTile;
+  tileIndex: number;
+  /** Column indices (into the layer's columns) of this tile. */
+  cols: Int32Array;
+  /** Cells as float64 [rowCount × cols.length], row-major; emptied when the float32 path is exact. */
+  u: Float64Array;
+  /** The same cells as float32 (the fast path, exact while every MAC stays below 2^24). */
+  u32: Float32Array;
+  /** Local output channel per tile column. */
+  outLocal: Int32Array;
+}
+
+export interface PreparedCimLayer {
+  data: CimLayerData;
+  tiles: PreparedTile[];
+  /** Largest possible MAC: below 2^24 the float32 GEMM is exact. */
+  macBound: number;
+}
+
+export interface CimForwardOptions {
+  /** Run the unquantized float reference instead. */
+  float?: boolean;
+  /** Override the activation scale (calibration). */
+  activationScale?: number;
+  /** Sees every MAC block: tile, cycle, macs [pixels × tileCols] (row-major), for calibration. */
+  observeMacs?(tileIndex: number, cycle: number, macs: Float64Array, pixels: number, cols: Int32Array): void;
+}
+
+function fail(layer: string, message: string): never {
+  throw new CimcError('CIM4002', `${message}`, { node: layer });
+}
+
+/** Largest tensor (elements) a layer may read or write; what the compiler allows too. */
+const maxLayerElements = 2 ** 31 - 1;
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+const positiveInts = (v: readonly number[]): boolean => v.every((d) => Number.isSafeInteger(d) && d >= 1);
+/** `v` is a list of `n` safe integers ≥ `min` (the schema leaves geometry fields untyped). */
+const intList = (v: unknown, n: number, min: number): boolean => Array.isArray(v) && v.length === n && v.every((d) => Number.isSafeInteger(d) && d >= min);
+
+/**
+ * The geometry must describe the tensors the kernel allocates and indexes: shapes of at most
+ * maxLayerElements, agreeing with the channel counts, the kernel window and K; bit widths
+ * agreeing with the slice and cycle counts (a tampered plan must not allocate or loop without end).
+ */
+function checkGeometry(data: CimLayerData): void {
+  const g = data.geometry;
+  const bad = (message: string): never => fail(data.name, `geometry: ${message}`);
+  for (const [what, shape] of [['inputShape', g.inputShape], ['outputShape', g.outputShape]] as const) {
+    if (!Array.isArray(shape) || !positiveInts(shape) || product(shape) > maxLayerElements) {
+      bad(`${what} [${String(shape)}] is not a shape of positive dims with at most ${maxLayerElements} elements`);
+    }
+  }
+  if (g.kind === 'conv') {
+    if (g.spatialDims !== 1 && g.spatialDims !== 2) bad(`spatialDims ${String(g.spatialDims)} must be 1 or 2`);
+    const rank = g.spatialDims + 2;
+    if (g.inputShape.length !== rank || g.outputShape.length !== rank) bad(`a ${g.spatialDims}-d conv needs rank-${rank} input and output shapes`);
+    if (!positiveInts([g.inChannels, g.outChannels, g.groups]) || !intList(g.kernel, 2, 1) || !intList(g.strides, 2, 1) || !intList(g.dilations, 2, 1) || !intList(g.pads, 4, 0)) {
+      bad('channels and groups must be positive integers, kernel/strides/dilations two positive integers, pads four non-negative integers');
+    }
+    if (g.outChannels % g.groups !== 0) bad(`${g.outChannels} output channels are not divisible by ${g.groups} groups`);
+    if (g.inputShape[1] !== g.inChannels || g.outputShape[1] !== g.outChannels || g.inputShape[0] !== g.outputShape[0]) {
+      bad(`shapes [${g.inputShape.join(',')}] → [${g.outputShape.join(',')}] disagree with ${g.inChannels} → ${g.outChannels} channels`);
+    }
+    if (g.inChannels % g.groups !== 0 || g.rowsPerGroup !== (g.inChannels / g.groups) * g.kernel[0] * g.kernel[1]) {
+      bad(`rowsPerGroup ${g.rowsPerGroup} differs from (inChannels / groups) · kernel area`);
+    }
+    // Spatial axes: [h, w] for 2-d; 1-d convs are stored with kernel [1, kw] and only a w axis.
+    const axes = g.spatialDims === 2 ? [0, 1] : [1];
+    axes.forEach((a, i) => {
+      const span = (g.kernel[a] - 1) * g.dilations[a] + 1;
+      const expected = Math.floor((g.inputShape[2 + i] + g.pads[a] + g.pads[a + 2] - span) / g.strides[a]) + 1;
+      if (g.outputShape[2 + i] !== expected) bad(`output size ${g.outputShape[2 + i]} on spatial axis ${i} should be ${expected}`);
+    });
+  } else {
+    if (!positiveInts([g.inFeatures, g.outFeatures]) || typeof g.transposeInput !== 'boolean') bad('inFeatures/outFeatures must be positive integers, transposeInput a boolean');
+    const inner = g.transposeInput ? g.inputShape[0] : g.inputShape[g.inputShape.length - 1];
+    const pixels = g.transposeInput ? g.inputShape[1] : product(g.inputShape.slice(0, -1));
+    if ((g.transposeInput && g.inputShape.length !== 2) || inner !== g.inFeatures || g.rowsPerGroup !== g.inFeatures || g.groups !== 1) {
+      bad(`input shape [${g.inputShape.join(',')}] disagrees with ${g.inFeatures} input features`);
+    }
+    if (g.outputShape[g.outputShape.length - 1] !== g.outFeatures || product(g.outputShape) !== pixels * g.outFeatures) {
+      bad(`output shape [${g.outputShape.join(',')}] disagrees with ${pixels} rows of ${g.outFeatures} output features`);
+    }
+  }
+  const b = data.bits;
+  if (!positiveInts([b.weight, b.activation, b.dac, b.cell, b.slices, b.cycles]) || b.weight > 16 || b.activation > 16 || b.cycles !== Math.ceil(b.activation / b.dac) || b.slices !== Math.ceil(b.weight / b.cell)) {
+    fail(data.name, `bits ${JSON.stringify(b)} are inconsistent (cycles = ⌈activation / dac⌉, slices = ⌈weight / cell⌉, at most 16 bits)`);
+  }
+}
+
+/** Checks the layer's arrays are consistent and groups columns by row tile. */
+export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Array) => void): PreparedCimLayer {
+  checkGeometry(data);
+  const nCols = data.columns.rowTile.length;
+  const ng = data.channelsPerGroup;
+  const g = data.geometry;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  for (const [k, v] of Object.entries(data.columns)) if (v.length !== nCols) fail(data.name, `columns.${k} has ${v.length} entries, expected ${nCols}`);
+  if (data.adcStep.length !== nCols || data.dequantFactor.length !== nCols) fail(data.name, 'adcStep/dequantFactor length differs from the column count');
+  if (data.weightScale.length !== data.rowTiles.length * ng || data.weightSum.length !== data.rowTiles.length * ng) fail(data.name, 'weightScale/weightSum shape differs from [rowTiles, Ng]');
+  if (data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) fail(data.name, 'weightMatrix size differs from [groups, K, Ng]');
+  if (data.bias && data.bias.length !== outChannels) fail(data.name, `bias has ${data.bias.length} entries, expected ${outChannels}`);
+  if (ng * g.groups !== outChannels) fail(data.name, 'channelsPerGroup × groups differs from the output channels');
+  const cellMax = 2 ** data.bits.cell - 1;
+  const byTile: number[][] = data.rowTiles.map(() => []);
+  for (let c = 0; c < nCols; c++) {
+    const t = data.columns.rowTile[c];
+    if (t < 0 || t >= data.rowTiles.length) fail(data.name, `column ${c} names row tile ${t} of ${data.rowTiles.length}`);
+    const o = data.columns.outChannel[c];
+    if (o < 0 || o >= outChannels || Math.floor(o / ng) !== data.rowTiles[t].group) fail(data.name, `column ${c} names output channel ${o} outside its group`);
+    if (data.columns.slice[c] < 0 || data.columns.slice[c] >= data.bits.slices) fail(data.name, `column ${c} names slice ${data.columns.slice[c]}`);
+    if (!(data.adcStep[c] > 0)) fail(data.name, `column ${c} has ADC step ${data.adcStep[c]}`);
+    byTile[t].push(c);
+  }
+  for (const t of data.rowTiles) {
+    if (t.group >= g.groups || t.rowStart + t.rowCount > g.rowsPerGroup) fail(data.name, `row tile ${t.group}:${t.rowStart}+${t.rowCount} is outside the group's ${g.rowsPerGroup} rows`);
+  }
+  // Cells are stored column after column in column order.
+  const cellOffset = new Int32Array(nCols);
+  let total = 0;
+  for (let c = 0; c < nCols; c++) { cellOffset[c] = total; total += data.rowTiles[data.columns.rowTile[c]].rowCount; }
+  if (total !== data.cells.length) fail(data.name, `cells has ${data.cells.length} entries, the columns need ${total}`);
+  // Bound: M must stay exact in float64 (and, for the ORT engine, in float32: checked there).
+  const xMax = 2 ** data.bits.dac - 1;
+  const maxRows = data.rowTiles.reduce((m, t) => Math.max(m, t.rowCount), 0);
+  if (maxRows * xMax * cellMax >= 2 ** 53) fail(data.name, 'MAC range exceeds exact float64 integers');
+
+  const tiles: PreparedTile[] = data.rowTiles.map((tile, tileIndex) => {
+    const cols = Int32Array.from(byTile[tileIndex]);
+    const u = new Float64Array(tile.rowCount * cols.length);
+    const outLocal = new Int32Array(cols.length);
+    for (let j = 0; j < cols.length; j++) {
+      const c = cols[j];
+      outLocal[j] = data.columns.outChannel[c] - tile.group * ng;
+      const o = cellOffset[c];
+      for (let r = 0; r < tile.rowCount; r++) {
+        const v = data.cells[o + r];
+        if (v > cellMax) fail(data.name, `cell value ${v} exceeds ${data.bits.cell}-bit cells`);
+        u[r * cols.length + j] = v;
+      }
+    }
+    if (perturb) perturb(u);
+    return { tile, tileIndex, cols, u, u32: Float32Array.from(u), outLocal };
+  });
+  let cellPeak = 0;
+  for (const t of tiles) for (let i = 0; i < t.u.length; i++) cellPeak = Math.max(cellPeak, Math.abs(t.u[i]));
+  const macBound = maxRows * xMax * cellPeak;
+  // The float64 cells are only read by the exact slow path (MACs that may reach 2^24).
+  if (macBound < 2 ** 24 || !Number.isInteger(macBound)) for (const t of tiles) t.u = new Float64Array(0);
+  return { data, tiles, macBound };
+}
+
+interface Im2col {
+  /** Patch values [pixels × rowCount] for one tile, row-major. */
+  patch(tile: RowTile, out: Float64Array, sample: number): void;
+  pixels: number;
+}
+
+/** im2col over a driven-input image (x' values, padding = the zero level). */
+function convIm2col(g: Extract<LayerGeometry, { kind: 'conv' }>, xin: Float64Array, zeroLevel: number): Im2col {
+  const [, cin, h, w] = g.spatialDims === 2 ? g.inputShape : [g.inputShape[0], g.inputShape[1], 1, g.inputShape[2]];
+  const [oh, ow] = g.spatialDims === 2 ? [g.outputShape[2], g.outputShape[3]] : [1, g.outputShape[2]];
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilations;
+  const [pt, pl] = g.pads;
+  const cinG = cin / g.groups;
+  const area = kh * kw;
+  const pixels = oh * ow;
+  return {
+    pixels,
+    patch(tile, out, sample) {
+      const rows = tile.rowCount;
+      const base = sample * cin * h * w;
+      for (let r = 0; r < rows; r++) {
+        const row = tile.rowStart + r;
+        const ci = tile.group * cinG + Math.floor(row / area);
+        const ki = Math.floor((row % area) / kw);
+        const kj = row % kw;
+        const plane = base + ci * h * w;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          const rowOk = iy >= 0 && iy < h;
+          for (let ox = 0; ox < ow; ox++) {
+            const ix = ox * sw - pl + kj * dw;
+            out[(oy * ow + ox) * rows + r] = rowOk && ix >= 0 && ix < w ? xin[plane + iy * w + ix] : zeroLevel;
+          }
+        }
+      }
+    },
+  };
+}
+
+function matmulIm2col(g: Extract<LayerGeometry, { kind: 'matmul' }>, xin: Float64Array): Im2col {
+  const k = g.inFeatures;
+  const pixels = g.transposeInput ? g.inputShape[1] : g.inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return {
+    pixels,
+    patch(tile, out) {
+      const rows = tile.rowCount;
+      for (let p = 0; p < pixels; p++) {
+        for (let r = 0; r < rows; r++) {
+          const feat = tile.rowStart + r;
+          out[p * rows + r] = g.transposeInput ? xin[feat * pixels + p] : xin[p * k + feat];
+        }
+      }
+    },
+  };
+}
+
+function activationScale(d: CimLayerData, x: Float32Array, from: number, to: number): number {
+  let m = 0;
+  for (let i = from; i < to; i++) { const v = d.activation.signed ? Math.abs(x[i]) : x[i]; if (v > m) m = v; }
+  return m > 0 ? m / d.activation.qmax : 1;
+}
+
+/** Runs a CIM layer on a float32 input of the plan's input shape; returns float32 output. */
+export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwardOptions = {}): Float32Array {
+  const d = p.data;
+  const g = d.geometry;
+  if (x.length !== product(g.inputShape)) {
+    throw new CimcError('CIM4005', `input has ${x.length} elements, the layer's input shape [${g.inputShape.join(',')}] needs ${product(g.inputShape)}`, { node: d.name });
+  }
+  if (opts.float) return runFloat(d, x);
+  const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
+  const perSample = x.length / samples;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+  const { qmin, qmax, inputOffset } = d.activation;
+  const bits = d.bits;
+  const dacMask = 2 ** bits.dac - 1;
+  const ideal = bits.adc === 'ideal';
+  const codeMax = bits.adcLevels - 1;
+  const ng = d.channelsPerGroup;
+
+  for (let s = 0; s < samples; s++) {
+    const sa = opts.activationScale ?? d.activation.scale ?? activationScale(d, x, s * perSample, (s + 1) * perSample);
+    // Driven inputs x' = clamp(round(x / s_a)) + offset.
+    const xin = new Float64Array(perSample);
+    for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEvenInt(x[s * perSample + i] / sa), qmin, qmax) + inputOffset;
+    const cols = g.kind === 'conv' ? convIm2col(g, xin, inputOffset) : matmulIm2col(g, xin);
+    const pixels = cols.pixels;
+    const acc = new Float64Array(pixels * outChannels);
+    for (const t of p.tiles) {
+      const rows = t.tile.rowCount;
+      const nc = t.cols.length;
+      const patch = new Float64Array(pixels * rows);
+      cols.patch(t.tile, patch, 0); // xin holds only this sample
+      // Float32 GEMM is exact for integer MACs below 2^24; perturbed (variation) cells are
+      // analog values anyway. Above the bound, exact float64 loops.
+      const fast = p.macBound < 2 ** 24 || !Number.isInteger(p.macBound);
+      const piece = fast ? new Float32Array(pixels * rows) : new Float64Array(pixels * rows);
+      const macs32 = fast ? new Float32Array(pixels * nc) : undefined;
+      const macs = new Float64Array(pixels * nc);
+      for (let k = 0; k < bits.cycles; k++) {
+        const div = 2 ** (bits.dac * k);
+        for (let i = 0; i < piece.length; i++) piece[i] = Math.floor(patch[i] / div) & dacMask;
+        if (macs32) {
+          // macs[p, j] = Σ_r piece[p, r] · u[r, j]
+          matmulInto(macs32, 0, piece as Float32Array, 0, t.u32, 0, pixels, rows, nc);
+          for (let i = 0; i < macs.length; i++) macs[i] = macs32[i];
+        } else {
+          macs.fill(0);
+          for (let px = 0; px < pixels; px++) {
+            const mo = px * nc;
+            const po = px * rows;
+            for (let r = 0; r < rows; r++) {
+              const xv = piece[po + r];
+              if (xv === 0) continue;
+              const uo = r * nc;
+              for (let j = 0; j < nc; j++) macs[mo + j] += xv * t.u[uo + j];
+            }
+          }
+        }
+        opts.observeMacs?.(t.tileIndex, k, macs, pixels, t.cols);
+        for (let j = 0; j < nc; j++) {
+          const c = t.cols[j];
+          const step = d.adcStep[c];
+          const f = sa * d.dequantFactor[c] * div;
+          const o = t.tile.group * ng + t.outLocal[j];
+          for (let px = 0; px < pixels; px++) {
+            const m = macs[px * nc + j];
+            const code = ideal ? m : clamp(roundHalfEvenInt(m / step), 0, codeMax);
+            acc[px * outChannels + o] += f * code;
+          }
+        }
+      }
+      // Offset corrections: weight offset × Σx' and input offset × Σq, per (tile, channel).
+      if (d.weightOffset !== 0 || inputOffset !== 0) {
+        const tileChannels = new Set<number>();
+        for (let j = 0; j < nc; j++) tileChannels.add(t.outLocal[j]);
+        for (let px = 0; px < pixels; px++) {
+          let sumX = 0;
+          for (let r = 0; r < rows; r++) sumX += patch[px * rows + r];
+          for (const ol of tileChannels) {
+            const i = t.tileIndex * ng + ol;
+            acc[px * outChannels + t.tile.group * ng + ol] -= sa * d.weightScale[i] * (d.weightOffset * sumX + inputOffset * d.weightSum[i]);
+          }
+        }
+      }
+    }
+    writeOutput(d, acc, out, s, pixels, outChannels);
+  }
+  return out;
+}
+
+/** acc [pixels × Cout] (+ bias) → NCHW (conv) or [.., M, N] (matmul). */
+function writeOutput(d: CimLayerData, acc: Float64Array, out: Float32Array, sample: number, pixels: number, outChannels: number): void {
+  const conv = d.geometry.kind === 'conv';
+  const base = sample * pixels * outChannels;
+  for (let px = 0; px < pixels; px++) {
+    for (let o = 0; o < outChannels; o++) {
+      const v = acc[px * outChannels + o] + (d.bias ? d.bias[o] : 0);
+      out[conv ? base + o * pixels + px : base + px * outChannels + o] = v;
+    }
+  }
+}
+
+/** The float reference: the same layer with unquantized weights. */
+function runFloat(d: CimLayerData, x: Float32Array): Float32Array {
+  const g = d.geometry;
+  const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
+  const perSample = x.length / samples;
+  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
+  const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+  const ng = d.channelsPerGroup;
+  const k = g.rowsPerGroup;
+  for (let s = 0; s < samples; s++) {
+    const xin = new Float64Array(perSample);
+    for (let i = 0; i < perSample; i++) xin[i] = x[s * perSample + i];
+    const cols = g.kind === 'conv' ? convIm2col(g, xin, 0) : matmulIm2col(g, xin);
+    const pixels = cols.pixels;
+    const acc = new Float64Array(pixels * outChannels);
+    const patch = new Float64Array(pixels * k);
+    const patch32 = new Float32Array(pixels * k);
+    const prod = new Float32Array(pixels * ng);
+    for (let grp = 0; grp < g.groups; grp++) {
+      cols.patch({ group: grp, rowStart: 0, rowCount: k }, patch, 0);
+      patch32.set(patch);
+      matmulInto(prod, 0, patch32, 0, d.weightMatrix, grp * k * ng, pixels, k, ng);
+      for (let px = 0; px < pixels; px++) {
+        const ao = px * outChannels + grp * ng;
+        for (let j = 0; j < ng; j++) acc[ao + j] = prod[px * ng + j];
+      }
+    }
+    writeOutput(d, acc, out, s, pixels, outChannels);
+  }
+  return out;
+}
