@@ -24,8 +24,13 @@ export function allValueNames(graph: Graph): Set<string> {
 
 /** Values a graph reads: node inputs, graph outputs and what its subgraphs read from outside. */
 export function valuesRead(graph: Graph): Set<string> {
-  const read = new Set<string>(graph.outputs);
-  for (const n of graph.nodes) {
+  return valuesReadBy(graph.nodes, graph.outputs);
+}
+
+/** valuesRead of a graph with these nodes and outputs. */
+export function valuesReadBy(nodes: readonly Node[], outputs: readonly string[]): Set<string> {
+  const read = new Set<string>(outputs);
+  for (const n of nodes) {
     for (const i of n.inputs) if (i) read.add(i);
     for (const { graph: sub } of subgraphsOf(n)) for (const v of freeVariables(sub)) read.add(v);
   }
@@ -78,4 +83,27 @@ function renameFree(graph: Graph, map: (name: string) => string): Graph {
   const same = nodes.every((n, i) => n === graph.nodes[i]) && outputs.every((o, i) => o === graph.outputs[i])
     && outerScope.size === graph.outerScope.size && [...outerScope].every((v) => graph.outerScope.has(v));
   return same ? graph : graph.with({ nodes, outputs, outerScope });
+}
+
+/** value → the value replacing it; a chain of renames resolves to its last name. */
+export class Renames {
+  private readonly next = new Map<string, string>();
+
+  set(from: string, to: string): void {
+    this.next.set(from, to);
+  }
+
+  has(name: string): boolean {
+    return this.next.has(name);
+  }
+
+  /** The name `name` ends up with ('' , an omitted input, is never renamed). */
+  resolve(name: string): string {
+    let n = name;
+    for (let hops = 0; this.next.has(n); hops++) {
+      if (hops > this.next.size) throw new Error(`canonicalize: rename cycle at '${name}'`);
+      n = this.next.get(n)!;
+    }
+    return n;
+  }
 }
