@@ -109,8 +109,9 @@ export function canonicalizeGraph(graph: Graph, options: CanonicalizeOptions = {
   }
   checkInterfaceNames(graph, ctx.renames);
 
-  const changed = walk.fired || swept
-    || draft.nodes.some((n, i) => n !== graph.nodes[i]) || draft.nodes.length !== graph.nodes.length;
+  // Every way the output can differ from the input goes through a rule firing (a node rule or
+  // a sweep that removed something), so that is the whole answer.
+  const changed = walk.fired || swept;
   if (!changed) return { graph, changed, counts };
   return { graph: graph.with({ nodes: draft.nodes, constants: draft.constants, values: definedValues(graph, ctx.values, draft) }), changed, counts };
 }
