@@ -1,19 +1,20 @@
 /**
- * canonicalize: the clean-up every later pass relies on.
+ * canonicalize: the clean-up every later pass relies on, as two tables of rules.
  *
- * One walk over the nodes in topological order applies, per node, the first rule that fires:
- *   1. Identity / inference Dropout → consumers read the input instead (graph output names stay).
- *   2. If with a constant condition → the chosen branch's nodes take its place (walked next).
- *   3. All inputs constant and the op has an evaluator (compiler/const-eval) → a new constant;
- *      Shape/Size of a value whose declared shape is fully static → a new constant.
- * Then nodes whose outputs nobody reads and constants nobody reads are dropped.
- * A rule that declines (result too large, inexact cast) leaves a note saying why.
+ * `nodeRules`: one walk over the nodes in topological order applies, per node, the first rule
+ * that fires (a rule that replaces the node hands the replacement to the rules below it).
+ * `sweeps`: then, over the whole graph, nodes whose outputs nobody reads and constants nobody
+ * reads are dropped. A rule that declines (result too large, inexact cast) leaves a note saying
+ * why. The rules themselves are in canonicalize-rules.ts.
+ *
+ * The input graph is never modified; when no rule fires the pass returns it with changed: false.
  */
-import { ConstEvalError, ConstEvalSkip, defaultMaxFoldElements, evaluateNode, hasConstEvaluator, shapeVector, sizeScalar } from '../compiler/const-eval/index.js';
-import { CimcError } from '../base/diagnostics.js';
-import { Graph, subgraphsOf, type Attr, type Node, type ValueType } from '../compiler/ir/ir.js';
+import { defaultMaxFoldElements } from '../compiler/const-eval/index.js';
+import { subgraphsOf, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
 import { definePass, optionNumber } from '../compiler/pass-manager/pass.js';
 import type { Tensor } from '../base/tensor.js';
+import { freeVariables, renameNode, Renames, valuesRead, valuesReadBy } from './canonicalize-names.js';
+import { dropPassThrough, foldConstant, foldStaticShape, inlineConstantIf, Refusal, tableRule, type RewriteContext, type TableRule } from './canonicalize-rules.js';
 
 export const canonicalize = definePass({
   name: 'canonicalize',
@@ -48,7 +49,7 @@ export interface CanonicalizeCounts {
   inlinedIf: number;
   /** Nodes dropped because nothing reads them. */
   deadNodes: number;
-  /** Constants dropped because nothing reads them. */
+  /** Constants of the input graph dropped because nothing reads them (folded results that end up unread are not counted). */
   deadConstants: number;
 }
 
@@ -58,301 +59,183 @@ export interface CanonicalizeResult {
   counts: CanonicalizeCounts;
 }
 
-const isDefault = (n: Node, op: string): boolean => n.domain === '' && n.opType === op;
+// ---- the rules --------------------------------------------------------------------------
+
+/** Per node, in walk order, top to bottom. */
+const nodeRules: readonly TableRule[] = [
+  tableRule(dropPassThrough), // Identity / inference Dropout: consumers read the input instead
+  tableRule(inlineConstantIf), // If on a constant condition: the chosen branch's nodes are walked next
+  tableRule(foldStaticShape), // Shape/Size of a value whose declared shape is static: a constant
+  tableRule(foldConstant), // all inputs constant and const-eval has the op: its outputs become constants
+];
+
+/** The graph being rebuilt after the walk; each sweep refines it in turn. */
+interface Draft {
+  nodes: readonly Node[];
+  constants: ReadonlyMap<string, Tensor>;
+}
+
+/** A whole-graph rule, run once after the walk. */
+interface Sweep {
+  readonly name: string;
+  readonly counter?: 'deadNodes' | 'deadConstants';
+  /** Refines the draft in place; returns how many things it removed (> 0: the graph changed). */
+  run(draft: Draft, input: Graph, renames: Renames): number;
+}
+
+/** After the walk, top to bottom. */
+const sweeps: readonly Sweep[] = [
+  // A producer renamed to a graph output after its consumers were kept: they read the new name.
+  { name: 'apply-late-renames', run: applyLateRenames },
+  // Walking back from the graph outputs, nodes none of whose outputs is read go.
+  { name: 'remove-dead-nodes', counter: 'deadNodes', run: removeDeadNodes },
+  // Constants no live node, subgraph or graph output reads go (the count is of the input's constants).
+  { name: 'remove-dead-constants', counter: 'deadConstants', run: removeDeadConstants },
+];
 
 /** The pass body, usable without a pass context (tests, other passes). */
 export function canonicalizeGraph(graph: Graph, options: CanonicalizeOptions = {}): CanonicalizeResult {
-  const maxElements = options.maxElements ?? defaultMaxFoldElements;
   const counts: CanonicalizeCounts = { passThrough: 0, folded: 0, inlinedIf: 0, deadNodes: 0, deadConstants: 0 };
-  const constants = new Map<string, Tensor>(graph.constants);
-  const values = new Map<string, ValueType>(graph.values);
-  const graphOutputs = new Set(graph.outputs);
-  const graphInputs = new Set(graph.inputs);
-  /** value → the value that replaces it (dropped pass-through outputs; producers renamed to a graph output). */
-  const rename = new Map<string, string>();
-  const resolve = (name: string): string => {
-    let n = name;
-    for (let hops = 0; rename.has(n); hops++) {
-      if (hops > rename.size) throw new Error(`canonicalize: rename cycle at '${name}'`);
-      n = rename.get(n)!;
-    }
-    return n;
-  };
-  const readAnywhere = valuesRead(graph);
-  /** Value names of the main graph (subgraph names are added per inlining, see inlineIf). */
-  const taken = new Set<string>([...graph.outerScope, ...graph.inputs, ...graph.outputs, ...graph.constants.keys(), ...graph.nodes.flatMap((n) => n.outputs)]);
-  const takenNodeNames = new Set(graph.nodes.map((n) => n.name));
-  /** Nodes still to visit; inlined branches are spliced in after their If. */
   const queue: Node[] = [...graph.nodes];
-  const kept: Node[] = [];
-  /** Outputs of nodes in `kept`, so a pass-through can rename its producer. */
-  const keptOutputs = new Set<string>();
-  let structural = false; // a change that the counters do not show (Dropout kept as Identity)
+  const ctx = rewriteContext(graph, queue, options.maxElements ?? defaultMaxFoldElements);
+  const walk = walkNodes(queue, ctx, counts, options.note);
 
-  const fail = (node: Node, message: string): CimcError => new CimcError('CIM2004', message, { node: node.name, opType: node.opType });
-
-  /** Rule 1. Returns the node to keep instead, or undefined when it is gone. */
-  const removePassThrough = (node: Node): Node | undefined => {
-    if (isDefault(node, 'Dropout')) {
-      const training = node.inputs[2];
-      if (training) {
-        const t = constants.get(training);
-        if (!t || t.data.length !== 1 || Number(t.data[0]) !== 0) {
-          throw fail(node, `Dropout '${node.name}' has training_mode '${training}' that is not a constant false; only inference Dropout can be removed`);
-        }
-      }
-      const mask = node.outputs[1];
-      if (mask && readAnywhere.has(mask)) {
-        throw fail(node, `Dropout '${node.name}': its mask output '${mask}' is read; canonicalize removes Dropout only when the mask is unused`);
-      }
-    }
-    const src = node.inputs[0];
-    const out = node.outputs[0];
-    if (!src) throw fail(node, `${node.opType} '${node.name}' has no input`);
-    if (!out) return undefined;
-    if (!graphOutputs.has(out)) {
-      rename.set(out, src);
-      return undefined;
-    }
-    // `out` is a graph output: its name must survive.
-    const c = constants.get(src);
-    if (c) {
-      constants.set(out, c);
-      return undefined;
-    }
-    if (keptOutputs.has(src) && !graphOutputs.has(src)) {
-      rename.set(src, out); // the producer writes the graph output directly
-      keptOutputs.delete(src);
-      keptOutputs.add(out);
-      return undefined;
-    }
-    // Graph input, outer-scope value or another graph output: an Identity must stay.
-    if (isDefault(node, 'Identity') && node.inputs.length === 1 && node.outputs.length === 1) return node;
-    structural = true;
-    return { name: node.name, opType: 'Identity', domain: '', inputs: [src], outputs: [out], attrs: {}, origin: node.origin ?? [node.name] };
-  };
-
-  /** Rule 2. The nodes replacing an If whose condition is constant, or undefined. */
-  const inlineIf = (node: Node): Node[] | undefined => {
-    const cond = constants.get(node.inputs[0] ?? '');
-    if (!cond) return undefined;
-    if (cond.data.length !== 1) throw fail(node, `If condition '${node.inputs[0]}' has ${cond.data.length} elements, expected one`);
-    const branchName = Number(cond.data[0]) !== 0 ? 'then_branch' : 'else_branch';
-    const attr: Attr | undefined = node.attrs[branchName];
-    if (!attr || attr.kind !== 'graph') throw fail(node, `If '${node.name}' has no ${branchName} graph`);
-    const branch = attr.value;
-    if (branch.outputs.length !== node.outputs.length) {
-      throw fail(node, `If '${node.name}': ${branchName} has ${branch.outputs.length} outputs, the node has ${node.outputs.length}`);
-    }
-    // Branch-local names that clash with names already in use get fresh ones.
-    // (Names inside this If's own branches do not count; those of other subgraphs do.)
-    const clashes = new Set(taken);
-    for (const other of queue) {
-      if (other.name === node.name) continue;
-      for (const { graph: sub } of subgraphsOf(other)) for (const v of allValueNames(sub)) clashes.add(v);
-    }
-    const local = new Map<string, string>();
-    const localNames = [...branch.inputs, ...branch.constants.keys(), ...branch.nodes.flatMap((n) => n.outputs.filter((o) => o))];
-    for (const name of localNames) {
-      const fresh = freshName(name, `${node.name}/`, clashes);
-      clashes.add(fresh);
-      taken.add(fresh);
-      local.set(name, fresh);
-    }
-    const toLocal = (name: string): string => (name ? local.get(name) ?? name : name);
-    for (const [name, t] of branch.constants) constants.set(toLocal(name), t);
-    for (const [name, t] of branch.values) if (local.has(name) && !values.has(toLocal(name))) values.set(toLocal(name), t);
-    const nodes: Node[] = branch.nodes.map((n) => {
-      const name = freshName(n.name, `${node.name}/`, takenNodeNames);
-      takenNodeNames.add(name);
-      return {
-        ...n, name, inputs: n.inputs.map(toLocal), outputs: n.outputs.map(toLocal),
-        attrs: renameFreeInAttrs(n.attrs, toLocal), origin: n.origin ?? [node.name, n.name],
-      };
-    });
-    branch.outputs.forEach((bo, i) => {
-      const io = node.outputs[i];
-      if (!io) return;
-      const name = freshName(`${node.name}/${branchName}_output_${i}`, '', takenNodeNames);
-      takenNodeNames.add(name);
-      // Resolved by rule 1 on the next steps of the walk.
-      nodes.push({ name, opType: 'Identity', domain: '', inputs: [toLocal(bo)], outputs: [io], attrs: {}, origin: [node.name] });
-    });
-    for (const n of nodes) {
-      for (const i of n.inputs) if (i) readAnywhere.add(i);
-      for (const { graph: sub } of subgraphsOf(n)) for (const v of freeVariables(sub)) readAnywhere.add(v);
-    }
-    return nodes;
-  };
-
-  /** Rule 3. True when the node's outputs became constants. */
-  const fold = (node: Node): boolean => {
-    if (node.domain !== '') return false;
-    let outputs: Tensor[] | undefined;
-    const first = node.inputs[0] ?? '';
-    if ((node.opType === 'Shape' || node.opType === 'Size') && first && !constants.has(first)) {
-      const shape = staticShape(values.get(first));
-      if (!shape) return false;
-      outputs = [node.opType === 'Shape' ? shapeVector(node, shape) : sizeScalar(shape)];
-    } else {
-      if (!hasConstEvaluator(node) || !node.inputs.every((i) => !i || constants.has(i))) return false;
-      try {
-        outputs = evaluateNode(node, node.inputs.map((i) => (i ? constants.get(i) : undefined)), { opset: graph.opset, maxElements });
-      } catch (e) {
-        if (e instanceof ConstEvalSkip) {
-          options.note?.(`not folded: ${e.message}`, node);
-          return false;
-        }
-        if (e instanceof ConstEvalError) throw fail(node, `cannot fold ${node.opType} '${node.name}': ${e.message}`);
-        throw e;
-      }
-    }
-    node.outputs.forEach((o, i) => {
-      if (o) constants.set(o, outputs[i]);
-    });
-    return true;
-  };
-
-  for (let qi = 0; qi < queue.length; qi++) {
-    let node: Node = queue[qi];
-    if (node.inputs.some((i) => i && rename.has(i))) node = { ...node, inputs: node.inputs.map((i) => (i ? resolve(i) : i)) };
-    if (isDefault(node, 'Identity') || isDefault(node, 'Dropout')) {
-      const replacement = removePassThrough(node);
-      if (!replacement) {
-        counts.passThrough++;
-        continue;
-      }
-      node = replacement;
-    } else if (isDefault(node, 'If')) {
-      const inlined = inlineIf(node);
-      if (inlined) {
-        counts.inlinedIf++;
-        queue.splice(qi + 1, 0, ...inlined);
-        continue;
-      }
-    }
-    if (fold(node)) {
-      counts.folded++;
-      continue;
-    }
-    kept.push(node);
-    for (const o of node.outputs) if (o) keptOutputs.add(o);
+  const draft: Draft = { nodes: walk.kept, constants: ctx.constants };
+  let swept = false;
+  for (const sweep of sweeps) {
+    const removed = sweep.run(draft, graph, ctx.renames);
+    if (sweep.counter) counts[sweep.counter] += removed;
+    if (removed > 0) swept = true;
   }
+  checkInterfaceNames(graph, ctx.renames);
 
-  // Renames decided late (a producer now writing a graph output) reach earlier nodes here.
-  const resolveName = (n: string): string => (n ? resolve(n) : n);
-  const renamed = kept.map((n) => renameNode(n, resolveName));
+  // Every way the output can differ from the input goes through a rule firing (a node rule or
+  // a sweep that removed something), so that is the whole answer.
+  const changed = walk.fired || swept;
+  if (!changed) return { graph, changed, counts };
+  return { graph: graph.with({ nodes: draft.nodes, constants: draft.constants, values: definedValues(graph, ctx.values, draft) }), changed, counts };
+}
 
-  // Dead code: walk back from the graph outputs.
-  const live = new Set<string>(graph.outputs);
-  const liveNodes: Node[] = [];
-  for (let i = renamed.length - 1; i >= 0; i--) {
-    const n = renamed[i];
-    if (!n.outputs.some((o) => o && live.has(o))) {
-      counts.deadNodes++;
+// ---- the walk ---------------------------------------------------------------------------
+
+/** A fresh context over copies of the graph's tables; `queue` is the walk's node list. */
+function rewriteContext(graph: Graph, queue: readonly Node[], maxElements: number): RewriteContext {
+  return {
+    evaluate: { opset: graph.opset, maxElements },
+    constants: new Map(graph.constants),
+    values: new Map(graph.values),
+    graphOutputs: new Set(graph.outputs),
+    renames: new Renames(),
+    readAnywhere: valuesRead(graph),
+    // Value names of the main graph (subgraph names are added per inlining, see inlineConstantIf).
+    takenValues: new Set([...graph.outerScope, ...graph.inputs, ...graph.outputs, ...graph.constants.keys(), ...graph.nodes.flatMap((n) => n.outputs)]),
+    takenNodeNames: new Set(graph.nodes.map((n) => n.name)),
+    keptOutputs: new Set(),
+    walk: queue,
+  };
+}
+
+/** What the walk kept, and whether any node rule fired. */
+interface WalkResult {
+  kept: Node[];
+  fired: boolean;
+}
+
+/** Visits `queue` in order (growing as If branches are spliced in after their If). */
+function walkNodes(queue: Node[], ctx: RewriteContext, counts: CanonicalizeCounts, note: CanonicalizeOptions['note']): WalkResult {
+  const result: WalkResult = { kept: [], fired: false };
+  for (let qi = 0; qi < queue.length; qi++) {
+    const fate = applyNodeRules(withResolvedInputs(queue[qi], ctx.renames), ctx, counts, note);
+    if (fate.fired) result.fired = true;
+    if (fate.expansion) queue.splice(qi + 1, 0, ...fate.expansion);
+    if (fate.survivor) {
+      result.kept.push(fate.survivor);
+      for (const o of fate.survivor.outputs) if (o) ctx.keptOutputs.add(o);
+    }
+  }
+  return result;
+}
+
+/** The node reading the current names of its inputs (itself when none was renamed). */
+function withResolvedInputs(node: Node, renames: Renames): Node {
+  if (!node.inputs.some((i) => i && renames.has(i))) return node;
+  return { ...node, inputs: node.inputs.map((i) => renames.resolve(i)) };
+}
+
+/** What became of one node: kept (maybe replaced), gone, or gone with nodes to walk next. */
+interface NodeFate {
+  survivor?: Node;
+  expansion?: readonly Node[];
+  fired: boolean;
+}
+
+/** Tries the node rules in table order until one removes or expands the node. */
+function applyNodeRules(node: Node, ctx: RewriteContext, counts: CanonicalizeCounts, note: CanonicalizeOptions['note']): NodeFate {
+  let current = node;
+  let fired = false;
+  for (const rule of nodeRules) {
+    if (!rule.match(current)) continue;
+    const outcome = rule.apply(current, ctx);
+    if (outcome === undefined) continue;
+    if (outcome instanceof Refusal) {
+      note?.(outcome.reason, current);
       continue;
     }
+    fired = true;
+    if (outcome.kind === 'replaced') {
+      current = outcome.node;
+      continue;
+    }
+    counts[rule.counter]++;
+    return outcome.kind === 'expanded' ? { expansion: outcome.nodes, fired } : { fired };
+  }
+  return { survivor: current, fired };
+}
+
+// ---- the sweeps -------------------------------------------------------------------------
+
+/** Changes only what drop-pass-through already counted, so it reports 0. */
+function applyLateRenames(draft: Draft, _input: Graph, renames: Renames): number {
+  draft.nodes = draft.nodes.map((n) => renameNode(n, (name) => renames.resolve(name)));
+  return 0;
+}
+
+function removeDeadNodes(draft: Draft, input: Graph): number {
+  const live = new Set<string>(input.outputs);
+  const liveNodes: Node[] = [];
+  for (let i = draft.nodes.length - 1; i >= 0; i--) {
+    const n = draft.nodes[i];
+    if (!n.outputs.some((o) => o && live.has(o))) continue;
     liveNodes.push(n);
     for (const v of n.inputs) if (v) live.add(v);
     for (const { graph: sub } of subgraphsOf(n)) for (const v of freeVariables(sub)) live.add(v);
   }
   liveNodes.reverse();
+  const removed = draft.nodes.length - liveNodes.length;
+  draft.nodes = liveNodes;
+  return removed;
+}
 
+function removeDeadConstants(draft: Draft, input: Graph): number {
+  const read = valuesReadBy(draft.nodes, input.outputs);
   const liveConstants = new Map<string, Tensor>();
-  for (const [name, t] of constants) if (live.has(name)) liveConstants.set(name, t);
-  counts.deadConstants = [...graph.constants.keys()].filter((k) => !liveConstants.has(k)).length;
-
-  const defined = new Set<string>([...graph.inputs, ...graph.outputs, ...liveNodes.flatMap((n) => n.outputs)]);
-  const liveValues = new Map<string, ValueType>();
-  for (const [name, t] of values) if (defined.has(name) && !liveConstants.has(name)) liveValues.set(name, t);
-
-  for (const o of graph.outputs) if (resolve(o) !== o) throw new Error(`canonicalize: graph output '${o}' was renamed`);
-  for (const i of graphInputs) if (rename.has(i)) throw new Error(`canonicalize: graph input '${i}' was renamed`);
-
-  const changed = structural || counts.passThrough + counts.folded + counts.inlinedIf + counts.deadNodes + counts.deadConstants > 0
-    || liveNodes.some((n, i) => n !== graph.nodes[i]) || liveNodes.length !== graph.nodes.length;
-  if (!changed) return { graph, changed, counts };
-  return { graph: graph.with({ nodes: liveNodes, constants: liveConstants, values: liveValues }), changed, counts };
+  for (const [name, t] of draft.constants) if (read.has(name)) liveConstants.set(name, t);
+  draft.constants = liveConstants;
+  return [...input.constants.keys()].filter((k) => !liveConstants.has(k)).length;
 }
 
-// ---- helpers ----------------------------------------------------------------
+// ---- the result -------------------------------------------------------------------------
 
-function staticShape(t: ValueType | undefined): number[] | undefined {
-  const s = t?.shape;
-  if (!s || s.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) return undefined;
-  return s as number[];
+/** Value types of the values still defined by a graph input, graph output or node (not constants). */
+function definedValues(input: Graph, values: ReadonlyMap<string, ValueType>, draft: Draft): Map<string, ValueType> {
+  const defined = new Set<string>([...input.inputs, ...input.outputs, ...draft.nodes.flatMap((n) => n.outputs)]);
+  const kept = new Map<string, ValueType>();
+  for (const [name, t] of values) if (defined.has(name) && !draft.constants.has(name)) kept.set(name, t);
+  return kept;
 }
 
-function freshName(base: string, prefix: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  let name = `${prefix}${base}`;
-  for (let k = 2; taken.has(name); k++) name = `${prefix}${base}__${k}`;
-  return name;
-}
-
-/** Every value name defined anywhere in a graph and its subgraphs. */
-function allValueNames(graph: Graph): Set<string> {
-  const names = new Set<string>([...graph.outerScope, ...graph.inputs, ...graph.outputs, ...graph.constants.keys()]);
-  for (const n of graph.nodes) {
-    for (const o of n.outputs) if (o) names.add(o);
-    for (const { graph: sub } of subgraphsOf(n)) for (const v of allValueNames(sub)) names.add(v);
-  }
-  return names;
-}
-
-/** Values a graph reads: node inputs, graph outputs and what its subgraphs read from outside. */
-function valuesRead(graph: Graph): Set<string> {
-  const read = new Set<string>(graph.outputs);
-  for (const n of graph.nodes) {
-    for (const i of n.inputs) if (i) read.add(i);
-    for (const { graph: sub } of subgraphsOf(n)) for (const v of freeVariables(sub)) read.add(v);
-  }
-  return read;
-}
-
-/** Names a subgraph reads from enclosing scopes. */
-function freeVariables(graph: Graph): Set<string> {
-  const local = new Set<string>([...graph.inputs, ...graph.constants.keys()]);
-  for (const n of graph.nodes) for (const o of n.outputs) if (o) local.add(o);
-  const free = new Set<string>();
-  for (const v of valuesRead(graph)) if (!local.has(v)) free.add(v);
-  return free;
-}
-
-/** A node with inputs, outputs and the free names of its subgraphs renamed. */
-function renameNode(n: Node, map: (name: string) => string): Node {
-  const inputs = n.inputs.map(map);
-  const outputs = n.outputs.map(map);
-  const attrs = renameFreeInAttrs(n.attrs, map);
-  const same = attrs === n.attrs && inputs.every((v, i) => v === n.inputs[i]) && outputs.every((v, i) => v === n.outputs[i]);
-  return same ? n : { ...n, inputs, outputs, attrs };
-}
-
-function renameFreeInAttrs(attrs: Readonly<Record<string, Attr>>, map: (name: string) => string): Readonly<Record<string, Attr>> {
-  let out: Record<string, Attr> | undefined;
-  for (const [key, a] of Object.entries(attrs)) {
-    let next: Attr = a;
-    if (a.kind === 'graph') {
-      const g = renameFree(a.value, map);
-      if (g !== a.value) next = { kind: 'graph', value: g };
-    } else if (a.kind === 'graphs') {
-      const gs = a.value.map((g) => renameFree(g, map));
-      if (gs.some((g, i) => g !== a.value[i])) next = { kind: 'graphs', value: gs };
-    }
-    if (next !== a) (out ??= { ...attrs })[key] = next;
-  }
-  return out ?? attrs;
-}
-
-/** Renames the names a subgraph takes from enclosing scopes (its own names shadow). */
-function renameFree(graph: Graph, map: (name: string) => string): Graph {
-  const local = new Set<string>([...graph.inputs, ...graph.constants.keys()]);
-  for (const n of graph.nodes) for (const o of n.outputs) if (o) local.add(o);
-  const outer = (name: string): string => (name && !local.has(name) ? map(name) : name);
-  const nodes = graph.nodes.map((n) => renameNode(n, outer));
-  const outputs = graph.outputs.map(outer);
-  const outerScope = new Set([...graph.outerScope].map(map));
-  const same = nodes.every((n, i) => n === graph.nodes[i]) && outputs.every((o, i) => o === graph.outputs[i])
-    && outerScope.size === graph.outerScope.size && [...outerScope].every((v) => graph.outerScope.has(v));
-  return same ? graph : graph.with({ nodes, outputs, outerScope });
+/** Graph inputs and outputs keep their names (a broken invariant is a bug here, not in the model). */
+function checkInterfaceNames(input: Graph, renames: Renames): void {
+  for (const o of input.outputs) if (renames.resolve(o) !== o) throw new Error(`canonicalize: graph output '${o}' was renamed`);
+  for (const i of input.inputs) if (renames.has(i)) throw new Error(`canonicalize: graph input '${i}' was renamed`);
 }

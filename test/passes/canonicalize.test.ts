@@ -1,6 +1,7 @@
 /** canonicalize: pass-through removal, constant folding, If inlining, dead code, diagnostics. */
 import { describe, expect, it } from 'vitest';
 import { validateGraph } from '../../compiler/ir/dataflow.js';
+import { printGraph } from '../../compiler/ir/printer.js';
 import { CimcError, DiagnosticSink } from '../../base/diagnostics.js';
 import type { Graph, Node } from '../../compiler/ir/ir.js';
 import { runPasses } from '../../compiler/pass-manager/run-passes.js';
@@ -332,6 +333,74 @@ describe('dead code', () => {
     const r = run(g);
     expect(r.changed).toBe(false);
     expect(r.graph).toBe(g);
+  });
+});
+
+describe('changed and the input graph', () => {
+  /** Printed IR plus every constant's full data (printGraph shows only the first elements). */
+  const snapshot = (g: Graph): string => printGraph(g)
+    + JSON.stringify([...g.constants].map(([name, t]) => [name, t.dtype, t.shape, Array.from(t.data, String)]))
+    + JSON.stringify([...g.values]);
+
+  it('reports changed: false and returns the input when no rule applies', () => {
+    // An Identity from a graph input to a graph output must stay; the If condition is not
+    // constant; Shape of a symbolic shape cannot fold; every node and constant is read.
+    const branch = buildGraph({ outputs: ['o'], outerScope: ['x'], nodes: [node('Neg', ['x'], ['o'])] });
+    const g = buildGraph({
+      inputs: [['x', f32x('N', 3)], ['c', { dtype: 'bool', shape: [] }]], outputs: ['y', 'i', 's', 'z'],
+      constants: { k: f32([1, 2, 3]) },
+      nodes: [
+        node('Identity', ['x'], ['y']),
+        node('If', ['c'], ['i'], { then_branch: branch, else_branch: branch }),
+        node('Shape', ['x'], ['s']),
+        node('Add', ['x', 'k'], ['z']),
+      ],
+    });
+    const before = snapshot(g);
+    const r = run(g);
+    expect(r.changed).toBe(false);
+    expect(r.graph).toBe(g);
+    expect(snapshot(g)).toBe(before);
+    for (const key of ['passThrough', 'folded', 'inlinedIf', 'deadNodes', 'deadConstants']) expect(r.ctx.stats.get(`canonicalize.${key}`), key).toBe(0);
+  });
+
+  it('reports changed: true when it removes an Identity, and leaves the input graph as it was', () => {
+    const g = buildGraph({
+      inputs: [['x', f32x(1, 4)]], outputs: ['c'],
+      nodes: [node('Relu', ['x'], ['a']), node('Identity', ['a'], ['b']), node('Relu', ['b'], ['c'])],
+    });
+    const before = snapshot(g);
+    const nodes = g.nodes;
+    const r = run(g);
+    expect(r.changed).toBe(true);
+    expect(r.graph).not.toBe(g);
+    expect(wiring(r.graph)).toEqual(['a=Relu(x)', 'c=Relu(a)']);
+    expect(snapshot(g)).toBe(before);
+    expect(g.nodes).toBe(nodes);
+  });
+
+  it('leaves the input graph as it was when every rule fires', () => {
+    // Dropout turned Identity, an inlined If, folded Shape/Gather/Concat, dead nodes and constants.
+    const branch = (k: number) => buildGraph({ outputs: ['b'], constants: { k: f32([k]) }, outerScope: ['x'], nodes: [node('Mul', ['x', 'k'], ['b'])] });
+    const g = buildGraph({
+      opset: 13, inputs: [['x', f32x(2, 3)]], outputs: ['y', 'p', 'd'],
+      constants: { zero: scalarI64(0), minusOne: i64([-1]), flag: bool([true], []), unused: f32([1]) },
+      nodes: [
+        node('Shape', ['x'], ['s']),
+        node('Gather', ['s', 'zero'], ['n'], { axis: 0 }),
+        node('Unsqueeze', ['n'], ['n1'], { axes: [0] }),
+        node('Concat', ['n1', 'minusOne'], ['shape'], { axis: 0 }),
+        node('Reshape', ['x', 'shape'], ['y']),
+        node('If', ['flag'], ['p'], { then_branch: branch(2), else_branch: branch(3) }, 'the_if'),
+        node('Dropout', ['x'], ['d']),
+        node('Relu', ['x'], ['dead']),
+      ],
+    });
+    const before = snapshot(g);
+    const r = run(g);
+    expect(r.changed).toBe(true);
+    expect(wiring(r.graph)).toEqual(['y=Reshape(x,shape)', 'p=Mul(x,k)', 'd=Identity(x)']);
+    expect(snapshot(g)).toBe(before);
   });
 });
 
