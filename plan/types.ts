@@ -235,6 +235,11 @@ export interface CimLayer extends LayerLayout {
   /** float32 [groups, K, Ng]: the unquantized weight matrix (for the float reference path). */
   weightMatrix: TensorRef;
   report: LayerReport;
+  /**
+   * Copies of the layer's arrays, set by the `replicate` pass: each copy takes 1/replicas of the
+   * input vectors, so the layer's stage time shrinks and its numbers do not change. Absent = 1.
+   */
+  replicas?: number;
 }
 
 export interface PlanReportTotals extends ReportCounts {

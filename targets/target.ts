@@ -1,4 +1,5 @@
 /** A CIM macro description (see schemas/target.schema.json and design §2). */
+import type { CostSpec } from './cost.js';
 
 /** ADC resolution: a bit count, 1.5 for a ternary ADC, or 'ideal' (no quantization). */
 export type AdcBits = number | 'ideal';
@@ -38,4 +39,9 @@ export interface TargetSpec {
   energyPerArrayActivationPj?: number;
   /** Where the spec came from. */
   source?: string;
+  /**
+   * Cost figures: a preset name in a target file (targets/costs/NAME.json), replaced by the
+   * preset's figures when the target is loaded, so a loaded target always holds the numbers.
+   */
+  cost?: CostSpec | string;
 }

@@ -4,6 +4,9 @@ import { attrFloat, attrInt, attrInts, attrString, type Graph, type Node } from 
 import { tensorToFloat32 } from '../../base/tensor.js';
 import type { LayerGeometry } from '../../plan/types.js';
 
+/** Re-exported: the function lives with the plan's geometry types (the cost model uses it too). */
+export { outputVectors } from '../../plan/geometry.js';
+
 export interface LayerMatrix {
   geometry: LayerGeometry;
   /** [groups][K][Ng] */
@@ -138,10 +141,4 @@ function gemmMatrix(graph: Graph, node: Node): LayerMatrix {
 
 export function layerMatrix(graph: Graph, node: Node): LayerMatrix {
   return node.opType === 'Conv' ? convMatrix(graph, node) : gemmMatrix(graph, node);
-}
-
-/** Output pixels per inference (conv) or rows of the input (matmul): how often each column fires. */
-export function outputVectors(g: LayerGeometry): number {
-  if (g.kind === 'conv') return g.outputShape.slice(2).reduce((a, b) => a * b, 1) * g.outputShape[0];
-  return g.outputShape.slice(0, -1).reduce((a, b) => a * b, 1);
 }

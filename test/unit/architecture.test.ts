@@ -27,18 +27,19 @@ const allowed: Readonly<Record<string, readonly string[]>> = {
   'compiler/cim': ['base', 'plan', 'targets', 'compiler/ir', 'compiler/pass-manager'],
   'compiler/calibration': ['base', 'plan', 'targets', 'runtime/reference', 'compiler/ir', 'compiler/pass-manager', 'compiler/cim'],
   'compiler/emit': ['base', 'plan', 'targets', 'compiler/ir', 'compiler/pass-manager', 'compiler/cim'],
-  'compiler/report': ['base', 'plan', 'targets'],
+  'compiler/cost': ['base', 'plan', 'targets'],
+  'compiler/report': ['base', 'plan', 'targets', 'compiler/cost'],
   'passes': [
     'base', 'plan', 'targets', 'runtime/reference', 'compiler/ir', 'compiler/onnx', 'compiler/const-eval',
-    'compiler/shape-rules', 'compiler/pass-manager', 'compiler/cim', 'compiler/calibration', 'compiler/emit',
+    'compiler/shape-rules', 'compiler/pass-manager', 'compiler/cim', 'compiler/calibration', 'compiler/emit', 'compiler/cost',
   ],
   'compiler/driver': [
     'base', 'plan', 'targets', 'compiler/ir', 'compiler/onnx', 'compiler/shape-rules', 'compiler/pass-manager',
-    'compiler/cim', 'compiler/emit', 'passes',
+    'compiler/cim', 'compiler/emit', 'compiler/cost', 'passes',
   ],
   'compiler/cli': [
     'base', 'plan', 'targets', 'runtime/reference', 'runtime/batch', 'runtime/ort-engine', 'compiler/ir',
-    'compiler/shape-rules', 'compiler/pass-manager', 'compiler/report', 'compiler/driver', 'passes',
+    'compiler/shape-rules', 'compiler/pass-manager', 'compiler/cost', 'compiler/report', 'compiler/driver', 'passes',
   ],
 };
 
