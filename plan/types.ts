@@ -44,7 +44,13 @@ export interface PlanValue {
   shape: number[];
 }
 
-export type PlanAttr = number | string | number[] | string[] | { tensor: TensorRef };
+/**
+ * A digital step's attribute (plan/attrs.ts reads it with its ONNX kind): INT a plain number,
+ * INTS a number list, STRING(S) a string (list), FLOAT `{ float: x }`, FLOATS `{ floats: [...] }`,
+ * TENSOR `{ tensor }`. Plans written before the float forms stored floats as plain numbers:
+ * readPlanAttr still reads those as floats where its legacy rule says so.
+ */
+export type PlanAttr = number | string | number[] | string[] | { float: number } | { floats: number[] } | { tensor: TensorRef };
 
 export interface DigitalStep {
   kind: 'digital';
