@@ -150,7 +150,9 @@ describe('plan documents with tagged and legacy float attributes', () => {
   it('the schema accepts {float} and {floats} and rejects malformed ones at the attribute', () => {
     expect(fieldOf({ opType: 'LeakyRelu', attrs: { alpha: { float: 2 } } })).toBeUndefined();
     expect(fieldOf({ opType: 'Foo', attrs: { a: { floats: [1, 2.5] }, b: { floats: [] } } })).toBeUndefined();
-    const bad: unknown[] = [{ float: 'x' }, { floats: [1, 'a'] }, { float: 1, floats: [1] }, { float: 1, tensor: ref }, { floats: 1 }];
+    // An empty list (INTS, or FLOATS/STRINGS that happen to be empty) matched both list forms of a oneOf once.
+    expect(fieldOf({ opType: 'Foo', attrs: { a: [], b: [1], c: ['s'] } })).toBeUndefined();
+    const bad: unknown[] = [[1, 's'], { float: 'x' }, { floats: [1, 'a'] }, { float: 1, floats: [1] }, { float: 1, tensor: ref }, { floats: 1 }];
     for (const a of bad) expect(fieldOf({ opType: 'LeakyRelu', attrs: { alpha: a as PlanAttr } })).toBe('CIM4002 /schedule/1/attrs/alpha');
   });
 
