@@ -27,7 +27,7 @@ export type TypedPlanAttr =
 
 export type PlanAttrKind = TypedPlanAttr['kind'];
 
-/** Legacy rule: FLOAT/FLOATS attributes of the default domain by name (no op uses these names for ints). */
+/** Legacy rule: FLOAT/FLOATS attributes of the default domain by name (ints of these names: legacyIntsByOp). */
 const legacyFloatNames: ReadonlySet<string> = new Set([
   'alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'lambd', 'ratio', 'scale', 'scales',
   'extrapolation_value', 'cubic_coeff_a', 'spatial_scale', 'seed', 'mean', 'high', 'low',
@@ -38,11 +38,18 @@ const legacyFloatsByOp: Readonly<Record<string, readonly string[]>> = {
   LRN: ['bias'], Shrink: ['bias'], ImageScaler: ['bias'], Clip: ['min', 'max'], Pad: ['value'],
 };
 
+/** Legacy rule: the INT attributes of these names (Dropout-12+ has an INT seed; RandomNormal & co. a FLOAT one). */
+const legacyIntsByOp: Readonly<Record<string, readonly string[]>> = { Dropout: ['seed'] };
+
+const listed = (table: Readonly<Record<string, readonly string[]>>, opType: string, name: string): boolean =>
+  Object.hasOwn(table, opType) && table[opType].includes(name);
+
 const isDefaultDomain = (domain: string | undefined): boolean => domain === undefined || domain === '' || domain === 'ai.onnx';
 
 /** The legacy rule's name table: is this default-domain attribute a FLOAT(S) of its op? */
 export function isLegacyFloatAttr(opType: string, name: string, domain?: string): boolean {
-  return isDefaultDomain(domain) && (legacyFloatNames.has(name) || (Object.hasOwn(legacyFloatsByOp, opType) && legacyFloatsByOp[opType].includes(name)));
+  if (!isDefaultDomain(domain) || listed(legacyIntsByOp, opType, name)) return false;
+  return legacyFloatNames.has(name) || listed(legacyFloatsByOp, opType, name);
 }
 
 /** Where an attribute sits, for the legacy rule and for diagnostics. */

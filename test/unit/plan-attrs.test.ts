@@ -66,6 +66,9 @@ describe('readPlanAttr', () => {
     // by op: 'min'/'bias'/'value' are floats only where the table says so
     expect(read(1, 'TopK', 'min')).toEqual({ kind: 'int', value: 1 });
     expect(read(0, 'Constant', 'value')).toEqual({ kind: 'int', value: 0 });
+    // 'seed' is a FLOAT of RandomNormal & co. but an INT of Dropout (opset 12+)
+    expect(read(3, 'RandomNormal', 'seed')).toEqual({ kind: 'float', value: 3 });
+    expect(read(3, 'Dropout', 'seed')).toEqual({ kind: 'int', value: 3 });
     // the table is the default domain's; elsewhere only the value decides
     expect(read(1, 'LeakyRelu', 'alpha', 'com.example')).toEqual({ kind: 'int', value: 1 });
     expect(isLegacyFloatAttr('LeakyRelu', 'alpha')).toBe(true);
