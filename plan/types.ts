@@ -2,15 +2,25 @@
  * The mapping plan: what the compiler emits and the runtime executes (design §5).
  * The runtime reads only this document and its sidecar, never the compiler's IR.
  *
- * Numbers (design §4), for one array column `col` = (row tile t, output channel o, slice s, polarity):
- *   x'      = clamp(roundHalfEven(x / s_a), lo, hi) + inputOffset     (driven input, ≥ 0)
+ * Numbers (design §4; runtime/reference/cim-layer.ts), for one array column `col` = (row tile t,
+ * output channel o, slice s, polarity), per sample (a conv: each item of the input's batch axis;
+ * a Gemm/MatMul: its whole input):
+ *   s_a     = activation.scale, or when null (dynamic): m > 0 ? m / qmax : 1, where
+ *             m = max|x| (signed layer) or max(0, max x) (unsigned layer)
+ *   x'      = clamp(roundHalfEven(x / s_a), qmin, qmax) + inputOffset (driven input, ≥ 0);
+ *             a padded conv position drives x' = inputOffset (the quantized zero)
  *   x_k     = ⌊x' / 2^(d·k)⌋ mod 2^d                                   (input cycle k)
  *   M       = Σ_{rows r of t} x_k[r] · cells[r, col]                    (analog MAC, integer ≥ 0)
  *   code    = clamp(roundHalfEven(M / adcStep[col]), 0, adcLevels − 1) (ideal ADC: code = M)
  *   y[o]   += s_a · dequantFactor[col] · 2^(d·k) · code
- *   then per (t, o): y[o] −= s_a · weightScale[t,o] · (weightOffset · Σ_r x'[r] + inputOffset · Σ_r q[r, o])
+ *   then per (t, o), j = o − group(t)·Ng:
+ *           y[o] −= s_a · weightScale[t,j] · (weightOffset · Σ_r x'[r] + inputOffset · weightSum[t,j])
  *   then + bias[o].
- * dequantFactor[col] = ±weightScale[t,o] · 2^(c·(n−1−s)) · adcStep[col]; with a static activation
+ * o = columns.outChannel[col] is the layer-wide channel (as for bias); weightScale and weightSum
+ * are [rowTiles, Ng] (Ng = outChannels / groups), indexed by the channel within the group, and
+ * weightSum[t,j] = Σ_{rows r of t} q[r, o]. Padding drives inputOffset in M and in Σ_r x' alike,
+ * so the correction removes both offsets exactly (x' = x_q + inputOffset, x_q = 0 where padded).
+ * dequantFactor[col] = ±weightScale[t,j] · 2^(c·(n−1−s)) · adcStep[col]; with a static activation
  * scale the runtime multiplies it by s_a once per layer, so each column has one factor.
  */
 
@@ -44,7 +54,13 @@ export interface PlanValue {
   shape: number[];
 }
 
-export type PlanAttr = number | string | number[] | string[] | { tensor: TensorRef };
+/**
+ * A digital step's attribute (plan/attrs.ts reads it with its ONNX kind): INT a plain number,
+ * INTS a number list, STRING(S) a string (list), FLOAT `{ float: x }`, FLOATS `{ floats: [...] }`,
+ * TENSOR `{ tensor }`. Plans written before the float forms stored floats as plain numbers:
+ * readPlanAttr still reads those as floats where its legacy rule says so.
+ */
+export type PlanAttr = number | string | number[] | string[] | { float: number } | { floats: number[] } | { tensor: TensorRef };
 
 export interface DigitalStep {
   kind: 'digital';
@@ -184,7 +200,7 @@ export interface CimLayer extends LayerLayout {
   activation: {
     /** Signed inputs are driven as x_q + 2^(a−1). */
     signed: boolean;
-    /** s_a; null means computed per input tensor at run time (uncalibrated plans): max|x| / qmax. */
+    /** s_a; null means computed per sample at run time (uncalibrated plans): max|x| / qmax signed, max(0, max x) / qmax unsigned, 1 where that max is 0. */
     scale: number | null;
     /** 0 or 2^(a−1). */
     inputOffset: number;

@@ -4,6 +4,7 @@ import type { Attr, Graph, Node } from '../ir/ir.js';
 import { isFloatDType, type Tensor } from '../../base/tensor.js';
 import type { CimLayer, DigitalStep, Plan, PlanAttr, PlanDType, PlanStep, PlanValue, TensorRef } from '../../plan/types.js';
 import { planVersion } from '../../plan/types.js';
+import { encodePlanAttr } from '../../plan/attrs.js';
 import type { TargetSpec } from '../../targets/target.js';
 import { layerReport, matrixOps, reportTotals } from './report-figures.js';
 import { weightRange } from '../cim/weight-quant.js';
@@ -43,12 +44,11 @@ function tensorRef(w: SidecarWriter, t: Tensor, where: { node?: string }): Tenso
   }
 }
 
+/** An attribute in the plan's encoding (plan/attrs.ts): INT(S) and STRING(S) plain, FLOAT(S) tagged so they keep their kind. */
 function planAttr(w: SidecarWriter, a: Attr, node: Node, key: string): PlanAttr {
   switch (a.kind) {
-    case 'int': case 'float': case 'string': return a.value;
-    case 'ints': case 'floats': return [...a.value];
-    case 'strings': return [...a.value];
-    case 'tensor': return { tensor: tensorRef(w, a.value, { node: node.name }) };
+    case 'int': case 'float': case 'string': case 'ints': case 'floats': case 'strings': return encodePlanAttr(a);
+    case 'tensor': return encodePlanAttr({ kind: 'tensor', value: tensorRef(w, a.value, { node: node.name }) });
     default:
       throw new CimcError('CIM2005', `attribute '${key}' holds a ${a.kind}; control flow cannot be emitted into a plan (fold it or bind shapes so canonicalize removes it)`, { node: node.name, opType: node.opType });
   }

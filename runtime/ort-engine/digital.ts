@@ -1,7 +1,6 @@
 /**
- * Digital plan steps back to ONNX nodes. The plan keeps opType, inputs, outputs and attributes,
- * but a numeric attribute has lost its ONNX kind (INT vs FLOAT): onnxruntime checks it, so the
- * float-typed attributes of the default domain are listed here. Plans of opset 9–10 are written
+ * Digital plan steps back to ONNX nodes. The plan keeps opType, inputs, outputs and attributes
+ * with their ONNX kinds (plan/attrs.ts; onnxruntime checks INT vs FLOAT). Plans of opset 9–10 are written
  * as opset 11 (the CIM lowering needs Round): Clip, Pad and Slice in their attribute forms become
  * input forms; ops whose meaning changed otherwise (Upsample, Resize) are refused.
  */
@@ -10,37 +9,18 @@ import type { Attr, Node } from '../../compiler/ir/ir.js';
 import { makeTensor, type DType, type Tensor } from '../../base/tensor.js';
 import type { LoadedPlan } from '../../plan/reader.js';
 import type { DigitalStep, PlanAttr, TensorRef } from '../../plan/types.js';
+import { readPlanAttr } from '../../plan/attrs.js';
 import type { GraphBuilder } from './graph-builder.js';
-
-/** Attributes that are FLOAT/FLOATS in the default domain (by name; no op uses these names for ints). */
-const floatAttrNames = new Set([
-  'alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'lambd', 'ratio', 'scale', 'scales',
-  'extrapolation_value', 'cubic_coeff_a', 'spatial_scale', 'seed', 'mean', 'high', 'low',
-  'value_float', 'value_floats', 'activation_alpha', 'activation_beta', 'clip', 'threshold',
-]);
-/** Float attributes whose name is an int elsewhere, by op. */
-const floatAttrsByOp: Readonly<Record<string, readonly string[]>> = {
-  LRN: ['bias'], Shrink: ['bias'], ImageScaler: ['bias'], Clip: ['min', 'max'], Pad: ['value'],
-};
-
-function isFloatAttr(opType: string, name: string): boolean {
-  return floatAttrNames.has(name) || (floatAttrsByOp[opType]?.includes(name) ?? false);
-}
 
 export function planTensor(loaded: LoadedPlan, ref: TensorRef, what: string): Tensor {
   const data = loaded.tensor(ref, what);
   return makeTensor(ref.dtype as DType, ref.shape, data);
 }
 
+/** A plan attribute as an IR attribute of its ONNX kind (plan/attrs.ts decides the kind, legacy plans included). */
 export function irAttr(loaded: LoadedPlan, opType: string, name: string, a: PlanAttr, what: string): Attr {
-  if (typeof a === 'string') return { kind: 'string', value: a };
-  if (typeof a === 'number') return isFloatAttr(opType, name) || !Number.isInteger(a) ? { kind: 'float', value: a } : { kind: 'int', value: a };
-  if (Array.isArray(a)) {
-    if (a.every((v): v is string => typeof v === 'string') && a.length > 0) return { kind: 'strings', value: a as string[] };
-    const nums = a as number[];
-    return isFloatAttr(opType, name) || nums.some((v) => !Number.isInteger(v)) ? { kind: 'floats', value: nums } : { kind: 'ints', value: nums };
-  }
-  return { kind: 'tensor', value: planTensor(loaded, a.tensor, what) };
+  const t = readPlanAttr(a, { opType, name, field: what, file: loaded.file });
+  return t.kind === 'tensor' ? { kind: 'tensor', value: planTensor(loaded, t.value, what) } : t;
 }
 
 /** Ops whose opset-9/10 form cannot be carried to opset 11 by this engine. */

@@ -5,6 +5,7 @@ import { digitalKernels } from './ops/index.js';
 import type { DigitalKernel, RtAttr } from './ops/types.js';
 import type { LoadedPlan, PlanTypedArray } from '../../plan/reader.js';
 import type { CimLayer, PlanValue, TensorRef } from '../../plan/types.js';
+import { readStepAttrs } from '../../plan/attrs.js';
 import { fromTypedArray, makeTensor, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
 import { cellPerturbation, type VariationSpec } from './variation.js';
 import { sampleBatch, stackSamples } from '../batch.js';
@@ -93,9 +94,10 @@ export function executableFromPlan(loaded: LoadedPlan, options: LoadOptions = {}
     if (!kernel || (s.domain && s.domain !== 'ai.onnx')) {
       throw new CimcError('CIM4005', `no runtime kernel for ${s.domain ? `${s.domain}::` : ''}${s.opType}`, { file: loaded.file, node: s.name, opType: s.opType });
     }
+    // The kernels read numbers whatever their kind (INT or FLOAT), so only tensors need decoding.
     const attrs: Record<string, RtAttr> = {};
-    for (const [k, a] of Object.entries(s.attrs)) {
-      attrs[k] = typeof a === 'object' && !Array.isArray(a) ? fromTypedArray(a.tensor.dtype, a.tensor.shape, loaded.tensor(a.tensor, `/schedule/${i}/attrs/${k}`)) : a;
+    for (const [k, a] of Object.entries(readStepAttrs(s, i, loaded.file))) {
+      attrs[k] = a.kind === 'tensor' ? fromTypedArray(a.value.dtype, a.value.shape, loaded.tensor(a.value, `/schedule/${i}/attrs/${k}`)) : a.value;
     }
     return { kind: 'digital', name: s.name, opType: s.opType, inputs: s.inputs, outputs: s.outputs, attrs, kernel };
   });
