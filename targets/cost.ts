@@ -53,8 +53,8 @@ export interface CostSpec {
   array: Sourced & {
     /** One cell taking part in one analog MAC, pJ. */
     energyPerCellOpPj: number;
-    /** One R×C array of cells, mm². */
-    areaMm2?: number;
+    /** One cell, mm² (an array's area is R·C of them, so the figure carries over to other geometries). */
+    areaPerCellMm2?: number;
     /** One array read (drive rows, settle, sample), ns. */
     readTimeNs: number;
     /** Rows that can be driven at once (default: all); more rows take more activation rounds. */

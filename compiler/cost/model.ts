@@ -7,7 +7,7 @@
  *                     (the ADC converts its columns one after another while the next read settles)
  *   stage(layer)    = ⌈V / replicas⌉ · k · ⌈rows used / rows per activation⌉ · cycle
  *   latency         = Σ stages (one inference passes every layer);  throughput = 1 / max stage
- *   area            = per allocated array (arrays × replicas): cells, ⌈C / columns per ADC⌉ ADCs,
+ *   area            = per allocated array (arrays × replicas): R·C cells, ⌈C / columns per ADC⌉ ADCs,
  *                     R DACs, C sample-and-holds, a shift-add; plus the periphery blocks
  * Everything is per inference: one run of the plan divided by its batch. Layers kept digital cost
  * their MACs and bytes and take no time in the crossbar pipeline.
@@ -144,7 +144,7 @@ function layerCost(layer: CostLayer, input: CostInput): LayerCost {
   for (const b of cost.blocks ?? []) energyPj.periphery += b.powerMw * u[b.per] * stageTimeNs; // mW × ns = pJ
 
   const adcsPerArray = Math.ceil(cols / columnsPerAdc);
-  areaMm2.array = arrays * (cost.array.areaMm2 ?? 0);
+  areaMm2.array = arrays * rows * cols * (cost.array.areaPerCellMm2 ?? 0);
   areaMm2.adc = arrays * adcsPerArray * (adc.areaMm2 ?? 0);
   areaMm2.dac = arrays * rows * (cost.dac.areaMm2 ?? 0);
   areaMm2.sampleHold = arrays * cols * (cost.sampleHold.areaMm2 ?? 0);
@@ -164,7 +164,7 @@ function notModelled(cost: CostSpec): AreaComponent[] {
   if (cost.adc.areaMm2 === undefined) out.push('adc');
   if (cost.dac.areaMm2 === undefined) out.push('dac');
   if (cost.sampleHold.areaMm2 === undefined) out.push('sampleHold');
-  if (cost.array.areaMm2 === undefined) out.push('array');
+  if (cost.array.areaPerCellMm2 === undefined) out.push('array');
   if (cost.shiftAdd.areaMm2 === undefined) out.push('shiftAdd');
   return out;
 }

@@ -1,6 +1,10 @@
 /** The mapping report of a plan: JSON form and text/markdown/csv tables. */
 import Table from 'cli-table3';
 import type { LayerReport, Plan, PlanReportTotals } from '../../plan/types.js';
+import type { CostSpec } from '../../targets/cost.js';
+import { planCost } from '../cost/plan-cost.js';
+import type { CostReport } from '../cost/model.js';
+import { formatCostCsv, formatCostMarkdown, formatCostText } from './cost-format.js';
 
 export interface ReportJson {
   model: string;
@@ -8,10 +12,21 @@ export interface ReportJson {
   calibration: string;
   layers: (Omit<LayerReport, 'notes'> & { notes?: string[] })[];
   totals: PlanReportTotals;
+  /** Energy, time and area per layer and in total (absent when the plan's target has no cost figures). */
+  cost?: CostReport;
 }
 
-export function planReport(plan: Plan): ReportJson {
-  return { model: plan.model.file, target: plan.target.name, calibration: plan.calibration.method, layers: plan.report.layers, totals: plan.report.totals };
+export interface ReportOptions {
+  /** Cost figures in place of the plan target's (`cimc report --cost`). */
+  cost?: CostSpec;
+}
+
+export function planReport(plan: Plan, options: ReportOptions = {}): ReportJson {
+  const cost = planCost(plan, options.cost);
+  return {
+    model: plan.model.file, target: plan.target.name, calibration: plan.calibration.method, layers: plan.report.layers, totals: plan.report.totals,
+    ...(cost ? { cost } : {}),
+  };
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -37,7 +52,7 @@ function totalsRow(t: PlanReportTotals, human: boolean): string[] {
   return ['total', '', `${t.cimLayers}/${t.cimLayers + t.digitalLayers}`, String(t.arrays), '', '', '', human ? pct(t.utilization) : t.utilization.toFixed(4), n(t.macs), n(t.adcConversions), String(t.scaleFactors)];
 }
 
-export function formatReportText(plan: Plan): string {
+export function formatReportText(plan: Plan, options: ReportOptions = {}): string {
   const r = plan.report;
   const table = new Table({ head: columns, style: { head: [], border: [], compact: true } });
   for (const l of r.layers) table.push(row(l, true));
@@ -51,21 +66,24 @@ export function formatReportText(plan: Plan): string {
   ];
   const notes = r.layers.flatMap((l) => (l.notes ?? []).map((n) => `  ${l.name}: ${n}`));
   if (notes.length) lines.push('notes:', ...notes);
-  return lines.join('\n') + '\n';
+  const cost = planCost(plan, options.cost);
+  return lines.join('\n') + '\n' + (cost ? formatCostText(cost) : '');
 }
 
-export function formatReportMarkdown(plan: Plan): string {
+export function formatReportMarkdown(plan: Plan, options: ReportOptions = {}): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`];
   for (const l of plan.report.layers) lines.push(`| ${row(l, true).map(esc).join(' | ')} |`);
   lines.push(`| ${totalsRow(plan.report.totals, true).join(' | ')} |`);
-  return lines.join('\n') + '\n';
+  const cost = planCost(plan, options.cost);
+  return lines.join('\n') + '\n' + (cost ? formatCostMarkdown(cost) : '');
 }
 
-export function formatReportCsv(plan: Plan): string {
+export function formatReportCsv(plan: Plan, options: ReportOptions = {}): string {
   const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [columns.join(',')];
   for (const l of plan.report.layers) lines.push(row(l, false).map(q).join(','));
   lines.push(totalsRow(plan.report.totals, false).map(q).join(','));
-  return lines.join('\n') + '\n';
+  const cost = planCost(plan, options.cost);
+  return lines.join('\n') + '\n' + (cost ? '\n' + formatCostCsv(cost) : '');
 }

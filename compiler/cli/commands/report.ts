@@ -5,6 +5,7 @@ import { formatReportCsv, formatReportMarkdown, formatReportText, planReport } f
 import type { CliEnv } from '../cli-env.js';
 import { renderHtmlReport } from '../../report/html/build-html.js';
 import { writeFileAtomic } from '../../../base/output-file.js';
+import { builtinCostNames, resolveCost } from '../../../targets/loader.js';
 
 export function registerReport(program: Command, env: CliEnv): void {
   program.command('report')
@@ -13,16 +14,18 @@ export function registerReport(program: Command, env: CliEnv): void {
     .option('--json', 'print the report as JSON')
     .addOption(new Option('--format <fmt>', 'table format').choices(['text', 'md', 'csv']).default('text'))
     .option('--html <out.html>', 'write a self-contained HTML report (tables, charts, crossbar pictures) instead')
-    .action((file: string, flags: { json?: boolean; format: string; html?: string }) => {
+    .option('--cost <name|file>', "cost figures in place of the plan target's: a preset (" + builtinCostNames().join(', ') + ') or a cost JSON file')
+    .action((file: string, flags: { json?: boolean; format: string; html?: string; cost?: string }) => {
       const loaded = loadPlan(file);
       const { plan } = loaded;
+      const options = { cost: flags.cost === undefined ? undefined : resolveCost(flags.cost) };
       if (flags.html) {
-        writeFileAtomic(flags.html, renderHtmlReport(loaded));
+        writeFileAtomic(flags.html, renderHtmlReport(loaded, options));
         if (!env.quiet()) process.stderr.write(`wrote ${flags.html}\n`);
-      } else if (flags.json) process.stdout.write(JSON.stringify(planReport(plan), null, 2) + '\n');
-      else if (flags.format === 'md') process.stdout.write(formatReportMarkdown(plan));
-      else if (flags.format === 'csv') process.stdout.write(formatReportCsv(plan));
-      else process.stdout.write(formatReportText(plan));
+      } else if (flags.json) process.stdout.write(JSON.stringify(planReport(plan, options), null, 2) + '\n');
+      else if (flags.format === 'md') process.stdout.write(formatReportMarkdown(plan, options));
+      else if (flags.format === 'csv') process.stdout.write(formatReportCsv(plan, options));
+      else process.stdout.write(formatReportText(plan, options));
     });
   program.command('validate')
     .description('check a plan against schemas/plan.schema.json and its sidecar hashes')

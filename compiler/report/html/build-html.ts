@@ -11,8 +11,14 @@ import { escapeHtml as h, jsonForScript } from './escape.js';
 import { pageCss } from './page-css.js';
 import { pageScript } from './page-script.js';
 import { smallMultiplesSvg, type ChartRow } from './svg-charts.js';
+import { costSection } from './cost-section.js';
+import { planCost } from '../../cost/plan-cost.js';
+import type { CostSpec } from '../../../targets/cost.js';
 
-export type HtmlReportOptions = CrossbarLayoutOptions;
+export type HtmlReportOptions = CrossbarLayoutOptions & {
+  /** Cost figures in place of the plan target's. */
+  cost?: CostSpec;
+};
 
 /** Colours of slices 0 (most significant) … 7; negative polarity is the same colour hatched. */
 export const sliceColors = ['#1f5fbf', '#1a9c8c', '#d9822b', '#8e44ad', '#c0392b', '#6b8e23', '#b8860b', '#2c7fb8'];
@@ -270,6 +276,10 @@ export function renderHtmlReport(loaded: LoadedPlan, options: HtmlReportOptions 
     { title: 'ADC conversions / inference', values: cimRows.map(({ l }) => l.adcConversions), format: compact, barClass: 'adc' },
   ]) : '<p class="hint">no CIM layers</p>';
 
+  const anchorByName = new Map<string, string>();
+  for (const [i, a] of anchors) if (!anchorByName.has(plan.report.layers[i].name)) anchorByName.set(plan.report.layers[i].name, a);
+  const cost = costSection(planCost(plan, options.cost), (name) => anchorByName.get(name));
+
   const sections = [...planOfReport].map(([ri, pi]) => layerSection(plan.layers[pi], pi, ri, crossbars[pi])).join('');
   const data = {
     colors: sliceColors,
@@ -296,6 +306,7 @@ ${hatchDefs()}
 <div class="info"><section><h3>Model</h3>${modelInfo}</section><section><h3>Target</h3>${kv(targetRows)}</section><section><h3>Calibration and options</h3>${calibInfo}</section></div>
 <p class="hint">Array lower bound: ⌈weight cells ÷ (${R}·${C})⌉ = ${h(full(t.arrayLowerBound))} arrays, the count if every cell of every array held a weight.</p>
 </section>
+${cost}
 <section id="charts"><h2>Per layer</h2>
 <p class="hint">CIM layers in execution order; the dashed line is the model's utilization. Click a name for its crossbars.</p>
 <div class="chart-wrap">${chart}</div>

@@ -49,6 +49,8 @@ svg.chart .reference { stroke: #cf222e; stroke-dasharray: 4 3; stroke-width: 1.2
 svg.chart .bar.util { fill: var(--util); }
 svg.chart .bar.arrays { fill: var(--arrays); }
 svg.chart .bar.adc { fill: var(--adc); }
+svg.chart .bar.energy { fill: #c0392b; }
+svg.chart .bar.stage { fill: #1f5fbf; }
 svg.chart .bar:hover { opacity: .75; }
 
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
