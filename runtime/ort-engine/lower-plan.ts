@@ -40,8 +40,7 @@
  * sums, taken in different orders, straddle a float32 rounding boundary. Digital steps are written as the ONNX nodes they were.
  */
 import { CimcError } from '../../base/diagnostics.js';
-import { Graph, type Attr } from '../../compiler/ir/ir.js';
-import { exportOnnxBytes } from '../../compiler/onnx/export.js';
+import { writeOnnxModel, type OnnxAttr, type OnnxModel, type OnnxValue } from '../../base/onnx-writer.js';
 import type { DType, Tensor } from '../../base/tensor.js';
 import { prepareCimLayer, type CimLayerData, type PreparedCimLayer } from '../reference/cim-layer.js';
 import { cimLayerDataFromPlan } from '../reference/executor.js';
@@ -71,7 +70,8 @@ export interface LowerOptions {
 }
 
 export interface LoweredPlan {
-  graph: Graph;
+  /** The ONNX model, as base/onnx-writer.ts describes it. */
+  model: OnnxModel;
   /** The graph's default-domain opset (the plan's, at least 11). */
   opset: number;
   /** Graph outputs: the plan's outputs, then the extra outputs not among them. */
@@ -92,8 +92,8 @@ const exactFloat32 = 2 ** 24;
 
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
-/** Lowers a loaded plan to an IR graph (see the file comment). */
-export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {}): LoweredPlan {
+/** Lowers a loaded plan to an ONNX model (see the file comment). */
+export function lowerPlanToModel(loaded: LoadedPlan, options: LowerOptions = {}): LoweredPlan {
   const { plan } = loaded;
   const planOpset = plan.model.opset;
   if (!Number.isInteger(planOpset) || planOpset < 7) {
@@ -126,26 +126,24 @@ export function lowerPlanToGraph(loaded: LoadedPlan, options: LowerOptions = {})
     if (!valueTypes.has(name)) throw new CimcError('CIM4005', `no value '${name}' in the plan to expose as an output`, { file: loaded.file });
     outputs.push(name);
   }
-  const values = new Map<string, { dtype: DType; shape: number[] }>();
-  for (const name of [...plan.inputs.map((v) => v.name), ...outputs]) values.set(name, valueTypes.get(name)!);
   for (const [name, t] of b.constants) constants.set(name, t);
-  const graph = new Graph({
-    name: 'cimc_ort',
-    opset,
+  // An output that is a constant of the plan has the constant's type.
+  const typed = (name: string): OnnxValue => {
+    const c = constants.get(name);
+    return { name, type: c ? { dtype: c.dtype, shape: c.shape } : valueTypes.get(name) };
+  };
+  const model: OnnxModel = {
     opsetImports: { '': opset },
-    inputs: plan.inputs.map((v) => v.name),
-    outputs,
-    nodes: b.nodes,
-    constants,
-    values,
-  });
-  return { graph, opset, outputs, stats };
+    producer: 'cimc-ort-engine',
+    graph: { name: 'cimc_ort', inputs: plan.inputs.map((v) => ({ name: v.name, type: valueTypes.get(v.name) })), outputs: outputs.map(typed), initializers: constants, nodes: b.nodes },
+  };
+  return { model, opset, outputs, stats };
 }
 
 /** The ONNX bytes of a lowered plan. */
 export function lowerPlan(loaded: LoadedPlan, options: LowerOptions = {}): LoweredPlan & { bytes: Uint8Array } {
-  const lowered = lowerPlanToGraph(loaded, options);
-  return { ...lowered, bytes: exportOnnxBytes(lowered.graph, { producer: 'cimc-ort-engine' }) };
+  const lowered = lowerPlanToModel(loaded, options);
+  return { ...lowered, bytes: writeOnnxModel(lowered.model) };
 }
 
 /** One row tile's columns: which plan columns, their local output channels, and their cells. */
@@ -555,7 +553,7 @@ class LayerLowering {
     const z = 256 - levels;
     const scale32 = Float32Array.from(steps);
     let x = macs;
-    let attrs: Record<string, Attr> = {};
+    let attrs: Record<string, OnnxAttr> = {};
     let scale: string;
     let zero: string;
     let reshaped = false;
@@ -692,7 +690,7 @@ class LayerLowering {
     const hp = h + pt + pb;
     const wp = w + pl + pr;
     const planes = this.planes(padded, [n, cin, hp, wp]);
-    const convAttrs = (group: number): Record<string, Attr> => ({
+    const convAttrs = (group: number): Record<string, OnnxAttr> => ({
       group: intAttr(group), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr([0, 0, 0, 0]),
     });
 
@@ -879,7 +877,7 @@ class LayerLowering {
         for (let r = 0; r < k; r++) w[o * k + r] = wm[grp * k * ng + r * ng + (o - grp * ng)];
       }
       const cinG = g.inChannels / g.groups;
-      const attrs: Record<string, Attr> = {
+      const attrs: Record<string, OnnxAttr> = {
         group: intAttr(g.groups), kernel_shape: intsAttr([kh, kw]), strides: intsAttr(g.strides), dilations: intsAttr(g.dilations), pads: intsAttr(g.pads),
       };
       if (g.spatialDims === 2) {
