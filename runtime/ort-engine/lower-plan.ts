@@ -42,7 +42,9 @@
 import { CimcError } from '../../base/diagnostics.js';
 import { writeOnnxModel, type OnnxAttr, type OnnxModel, type OnnxValue } from '../../base/onnx-writer.js';
 import type { DType, Tensor } from '../../base/tensor.js';
-import { prepareCimLayer, type CimLayerData, type PreparedCimLayer } from '../reference/cim-layer.js';
+import { prepareCimLayer, type PreparedCimLayer } from '../reference/cim-layer.js';
+import type { CimLayerData } from '../../plan/layer-data.js';
+import { validateLayer } from '../../plan/validate-layer.js';
 import { cimLayerDataFromPlan } from '../reference/executor.js';
 import type { LoadedPlan } from '../../plan/reader.js';
 import type { CimLayer, ConvGeometry, MatMulGeometry, RowTile } from '../../plan/types.js';
@@ -171,64 +173,20 @@ interface LayerCells {
   cellPeak: number;
 }
 
-function bad(data: CimLayerData, message: string): never {
-  throw new CimcError('CIM4002', message, { node: data.name });
-}
-
 /**
  * The layer's tiles reading the plan's uint8 cells in place (no float copies: VGG-16's
- * classifier alone has 4·10^8 cells), with the checks the reference kernel makes before it
- * indexes anything. Shapes the checks leave out are checked by onnxruntime's own kernels.
+ * classifier alone has 4·10^8 cells), after the checks both engines make
+ * (plan/validate-layer.ts). Shapes the checks leave out are checked by onnxruntime's own kernels.
  */
 function layerCells(data: CimLayerData): LayerCells {
-  const g = data.geometry;
-  const nCols = data.columns.rowTile.length;
+  const { columnsByTile, cellStart, cellPeak } = validateLayer(data);
   const ng = data.channelsPerGroup;
-  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
-  if (!Number.isSafeInteger(ng) || ng < 1 || ng * g.groups !== outChannels) bad(data, 'channelsPerGroup × groups differs from the output channels');
-  if (g.kind === 'conv') {
-    const [kh, kw] = g.kernel;
-    if (g.inputShape[1] !== g.inChannels || g.outputShape[1] !== g.outChannels || g.inChannels % g.groups !== 0 || g.rowsPerGroup !== (g.inChannels / g.groups) * kh * kw) {
-      bad(data, `geometry: channels, groups, kernel and rowsPerGroup ${g.rowsPerGroup} disagree`);
-    }
-  } else if (g.rowsPerGroup !== g.inFeatures || g.groups !== 1) {
-    bad(data, `geometry: rowsPerGroup ${g.rowsPerGroup} differs from ${g.inFeatures} input features`);
-  }
-  for (const [k, v] of Object.entries(data.columns)) if (v.length !== nCols) bad(data, `columns.${k} has ${v.length} entries, expected ${nCols}`);
-  if (data.adcStep.length !== nCols || data.dequantFactor.length !== nCols) bad(data, 'adcStep/dequantFactor length differs from the column count');
-  if (data.weightScale.length !== data.rowTiles.length * ng || data.weightSum.length !== data.rowTiles.length * ng) bad(data, 'weightScale/weightSum shape differs from [rowTiles, Ng]');
-  if (data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) bad(data, 'weightMatrix size differs from [groups, K, Ng]');
-  if (data.bias && data.bias.length !== outChannels) bad(data, `bias has ${data.bias.length} entries, expected ${outChannels}`);
-  for (const t of data.rowTiles) {
-    if (!(t.group >= 0 && t.group < g.groups && t.rowStart >= 0 && t.rowCount >= 1 && t.rowStart + t.rowCount <= g.rowsPerGroup)) {
-      bad(data, `row tile ${t.group}:${t.rowStart}+${t.rowCount} is outside the group's ${g.rowsPerGroup} rows`);
-    }
-  }
-  const byTile: number[][] = data.rowTiles.map(() => []);
-  const cellOffset = new Float64Array(nCols);
-  let total = 0;
-  for (let c = 0; c < nCols; c++) {
-    const t = data.columns.rowTile[c];
-    if (!(t >= 0 && t < data.rowTiles.length)) bad(data, `column ${c} names row tile ${t} of ${data.rowTiles.length}`);
-    const o = data.columns.outChannel[c];
-    if (!(o >= 0 && o < outChannels) || Math.floor(o / ng) !== data.rowTiles[t].group) bad(data, `column ${c} names output channel ${o} outside its group`);
-    if (!(data.columns.slice[c] >= 0 && data.columns.slice[c] < data.bits.slices)) bad(data, `column ${c} names slice ${data.columns.slice[c]}`);
-    if (!(data.adcStep[c] > 0)) bad(data, `column ${c} has ADC step ${data.adcStep[c]}`);
-    byTile[t].push(c);
-    cellOffset[c] = total;
-    total += data.rowTiles[t].rowCount;
-  }
-  if (total !== data.cells.length) bad(data, `cells has ${data.cells.length} entries, the columns need ${total}`);
-  const cellMax = 2 ** data.bits.cell - 1;
-  let cellPeak = 0;
-  for (let i = 0; i < data.cells.length; i++) if (data.cells[i] > cellPeak) cellPeak = data.cells[i];
-  if (cellPeak > cellMax) bad(data, `cell value ${cellPeak} exceeds ${data.bits.cell}-bit cells`);
   const cells = data.cells;
   const tiles = data.rowTiles.map((tile, tileIndex): TileColumns => {
-    const cols = Int32Array.from(byTile[tileIndex]);
+    const cols = columnsByTile[tileIndex];
     const outLocal = cols.map((c) => data.columns.outChannel[c] - tile.group * ng);
-    const offsets = Float64Array.from(cols, (c) => cellOffset[c]);
-    return { tile, tileIndex, cols, outLocal, cells, start: offsets, stride: 1 };
+    const start = Float64Array.from(cols, (c) => cellStart[c]);
+    return { tile, tileIndex, cols, outLocal, cells, start, stride: 1 };
   });
   return { data, tiles, cellPeak };
 }
