@@ -34,6 +34,15 @@ export class GraphBuilder {
     return name;
   }
 
+  // Tensors are handed over without a copy (the callers build the arrays and do not touch them again).
+  f64(hint: string, shape: readonly number[], data: Float64Array): string {
+    return this.tensor(hint, { dtype: 'float64', shape, data });
+  }
+
+  f32(hint: string, shape: readonly number[], data: Float32Array): string {
+    return this.tensor(hint, { dtype: 'float32', shape, data });
+  }
+
   scalar(hint: string, dtype: 'float32' | 'float64', value: number): string {
     return this.constant(hint, dtype, [], [value]);
   }
