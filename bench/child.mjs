@@ -11,7 +11,7 @@
  *                                                  ENGINE = ref | ort-cim (FILE = plan) | ort-float (FILE = model, SHAPE json)
  *                                                  | ort-bound (FILE = plan): the ORT engine's lower bound, each
  *                                                  CIM layer only its integer convs + a sum of the columns
- *                                                  (LowerOptions.convOnly; not the layer's numbers)
+ *                                                  (bench/lower-bound.mjs; not the layer's numbers)
  *   gemm THREADS                                   512×512×512 float32: runtime matmulInto and ORT MatMul
  */
 import * as path from 'node:path';
@@ -126,16 +126,29 @@ async function main() {
       shape = inp.shape;
       extra = { macsPerImage: loaded.plan.report.totals.macs };
       one = async (i) => { execute(exe, { [inp.name]: makeTensor('float32', shape, input(size(shape), 1000 + i)) }); };
-    } else if (engine === 'ort-cim' || engine === 'ort-bound') {
+    } else if (engine === 'ort-cim') {
       const { loadPlan } = await dist('plan/reader.js');
       const { OrtEngine } = await dist('runtime/ort-engine/index.js');
       const { makeTensor } = await dist('base/rt-tensor.js');
       const loaded = loadPlan(file);
-      const e = await OrtEngine.create(loaded, { intraOpNumThreads: threadsOf(threads), convOnly: engine === 'ort-bound' });
+      const e = await OrtEngine.create(loaded, { intraOpNumThreads: threadsOf(threads) });
       const inp = loaded.plan.inputs[0];
       shape = inp.shape;
       extra = { macsPerImage: loaded.plan.report.totals.macs, lowerMs: e.timings.lowerMs, sessionMs: e.timings.sessionMs, onnxBytes: e.timings.onnxBytes };
       one = async (i) => { await e.run({ [inp.name]: makeTensor('float32', shape, input(size(shape), 1000 + i)) }); };
+    } else if (engine === 'ort-bound') {
+      // A bare session on bench/lower-bound.mjs's graph (the engine's run adds only input checks and output wrapping).
+      const { loadPlan } = await dist('plan/reader.js');
+      const { lowerBoundOnnx } = await import('./lower-bound.mjs');
+      const loaded = loadPlan(file);
+      const t1 = now();
+      const bytes = lowerBoundOnnx(loaded);
+      const t2 = now();
+      const s = await ort.InferenceSession.create(bytes, { ...sessionOptions(threadsOf(threads)), graphOptimizationLevel: 'all' });
+      const inp = loaded.plan.inputs[0];
+      shape = inp.shape;
+      extra = { macsPerImage: loaded.plan.report.totals.macs, lowerMs: t2 - t1, sessionMs: now() - t2, onnxBytes: bytes.byteLength };
+      one = async (i) => { await s.run({ [inp.name]: new ort.Tensor('float32', input(size(shape), 1000 + i), shape) }); };
     } else if (engine === 'ort-float') {
       const s = await ort.InferenceSession.create(file, sessionOptions(threadsOf(threads)));
       const name = s.inputNames[0];

@@ -5,7 +5,8 @@
  * input forms; ops whose meaning changed otherwise (Upsample, Resize) are refused.
  */
 import { CimcError } from '../../base/diagnostics.js';
-import type { Attr, Node } from '../../compiler/ir/ir.js';
+// The writer's typed attribute, under the name irAttr has always returned.
+import type { OnnxAttr as Attr, OnnxNode } from '../../base/onnx-writer.js';
 import { makeTensor, type DType, type Tensor } from '../../base/tensor.js';
 import type { LoadedPlan } from '../../plan/reader.js';
 import type { DigitalStep, PlanAttr, TensorRef } from '../../plan/types.js';
@@ -54,6 +55,6 @@ export function emitDigitalStep(b: GraphBuilder, loaded: LoadedPlan, s: DigitalS
       delete attrs.starts; delete attrs.ends; delete attrs.axes;
     }
   }
-  const node: Node = { name: s.name, opType: s.opType, domain: '', inputs, outputs: [...s.outputs], attrs };
+  const node: OnnxNode = { name: s.name, opType: s.opType, domain: '', inputs, outputs: [...s.outputs], attrs };
   b.raw(node);
 }

@@ -1,15 +1,13 @@
 /**
- * A small builder of IR graphs for the ORT engine: unique value names under a prefix,
- * constants, and nodes written for one default-domain opset (the attribute-vs-input forms
- * of ReduceSum/ReduceMax/Pad/Clip follow it).
+ * A small builder of ONNX graphs (base/onnx-writer.ts's nodes and initializers) for the ORT
+ * engine: unique value names under a prefix, constants, and nodes written for one
+ * default-domain opset (the attribute-vs-input forms of ReduceSum/ReduceMax/Pad/Clip follow it).
  */
-import type { Attr, Node } from '../../compiler/ir/ir.js';
+import type { OnnxAttr, OnnxNode } from '../../base/onnx-writer.js';
 import { makeTensor, type DType, type Tensor } from '../../base/tensor.js';
 
-export type AttrValue = number | string | readonly number[];
-
 export class GraphBuilder {
-  readonly nodes: Node[] = [];
+  readonly nodes: OnnxNode[] = [];
   readonly constants = new Map<string, Tensor>();
   private counter = 0;
 
@@ -36,6 +34,15 @@ export class GraphBuilder {
     return name;
   }
 
+  // Tensors are handed over without a copy (the callers build the arrays and do not touch them again).
+  f64(hint: string, shape: readonly number[], data: Float64Array): string {
+    return this.tensor(hint, { dtype: 'float64', shape, data });
+  }
+
+  f32(hint: string, shape: readonly number[], data: Float32Array): string {
+    return this.tensor(hint, { dtype: 'float32', shape, data });
+  }
+
   scalar(hint: string, dtype: 'float32' | 'float64', value: number): string {
     return this.constant(hint, dtype, [], [value]);
   }
@@ -45,14 +52,14 @@ export class GraphBuilder {
   }
 
   /** Adds a node with one output; returns the output name (or `output` when given). */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, Attr> = {}, output?: string): string {
+  op(opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr> = {}, output?: string): string {
     const out = output ?? this.fresh(opType);
     this.nodes.push({ name: this.fresh(`${opType}_node`), opType, domain: '', inputs: [...inputs], outputs: [out], attrs });
     return out;
   }
 
   /** A node as given (digital steps). */
-  raw(node: Node): void {
+  raw(node: OnnxNode): void {
     this.nodes.push(node);
   }
 
@@ -66,7 +73,7 @@ export class GraphBuilder {
 
   /** ReduceSum over axes; axes is an attribute before opset 13, an input from 13 on. */
   reduceSum(x: string, axes: readonly number[], keepdims: boolean): string {
-    const keep: Attr = { kind: 'int', value: keepdims ? 1 : 0 };
+    const keep: OnnxAttr = { kind: 'int', value: keepdims ? 1 : 0 };
     if (this.opset >= 13) return this.op('ReduceSum', [x, this.int64s('axes', axes)], { keepdims: keep });
     return this.op('ReduceSum', [x], { axes: { kind: 'ints', value: [...axes] }, keepdims: keep });
   }
@@ -78,7 +85,7 @@ export class GraphBuilder {
 
   /** ReduceMax over axes; axes is an attribute before opset 18, an input from 18 on. */
   reduceMax(x: string, axes: readonly number[], keepdims: boolean): string {
-    const keep: Attr = { kind: 'int', value: keepdims ? 1 : 0 };
+    const keep: OnnxAttr = { kind: 'int', value: keepdims ? 1 : 0 };
     if (this.opset >= 18) return this.op('ReduceMax', [x, this.int64s('axes', axes)], { keepdims: keep });
     return this.op('ReduceMax', [x], { axes: { kind: 'ints', value: [...axes] }, keepdims: keep });
   }
@@ -101,5 +108,5 @@ export class GraphBuilder {
   }
 }
 
-export const intAttr = (value: number): Attr => ({ kind: 'int', value });
-export const intsAttr = (value: readonly number[]): Attr => ({ kind: 'ints', value: [...value] });
+export const intAttr = (value: number): OnnxAttr => ({ kind: 'int', value });
+export const intsAttr = (value: readonly number[]): OnnxAttr => ({ kind: 'ints', value: [...value] });

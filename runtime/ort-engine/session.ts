@@ -36,8 +36,6 @@ export interface OrtEngineOptions {
   intraOpNumThreads?: number;
   /** LowerOptions.packColumns (default true). */
   packColumns?: boolean;
-  /** Benchmark only: LowerOptions.convOnly (a lower bound on the engine's time, not its numbers). */
-  convOnly?: boolean;
   /** Default 'all'. The numbers do not depend on it (integer MACs are exact; the rest is float64). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
@@ -67,8 +65,7 @@ export class OrtEngine {
   static async create(loaded: LoadedPlan, options: OrtEngineOptions = {}): Promise<OrtEngine> {
     const ort = await loadOnnxRuntime();
     const t0 = performance.now();
-    const lowered = lowerPlan(loaded, { float: options.float, variation: options.variation, extraOutputs: options.extraOutputs, convOnly: options.convOnly, packColumns: options.packColumns,
-    });
+    const lowered = lowerPlan(loaded, { float: options.float, variation: options.variation, extraOutputs: options.extraOutputs, packColumns: options.packColumns });
     const t1 = performance.now();
     const sessionOptions: import('onnxruntime-node').InferenceSession.SessionOptions = {
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',

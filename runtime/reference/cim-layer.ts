@@ -5,31 +5,14 @@
  * bias. M is accumulated in float64, exact for |M| < 2^53.
  */
 import { CimcError } from '../../base/diagnostics.js';
-import type { CimLayerBits, LayerGeometry, RowTile } from '../../plan/types.js';
+import type { CimLayerData } from '../../plan/layer-data.js';
+import type { LayerGeometry, RowTile } from '../../plan/types.js';
+import { validateLayer } from '../../plan/validate-layer.js';
 import { clamp, roundHalfEvenInt } from '../../base/rounding.js';
 import { matmulInto } from './ops/gemm.js';
 
-/** Everything the kernel needs, whether it came from a plan or from the compiler's IR. */
-export interface CimLayerData {
-  name: string;
-  geometry: LayerGeometry;
-  bits: CimLayerBits;
-  rowTiles: readonly RowTile[];
-  channelsPerGroup: number;
-  activation: { signed: boolean; scale: number | null; inputOffset: number; qmin: number; qmax: number };
-  weightOffset: number;
-  columns: { rowTile: Int32Array; outChannel: Int32Array; slice: Int32Array; polarity: Int32Array };
-  cells: Uint8Array;
-  adcStep: Float64Array;
-  dequantFactor: Float64Array;
-  /** [rowTiles, Ng] */
-  weightScale: Float64Array;
-  /** [rowTiles, Ng] */
-  weightSum: Int32Array;
-  bias?: Float32Array;
-  /** [groups, K, Ng] float weights (float path). */
-  weightMatrix: Float32Array;
-}
+/** Everything the kernel needs (plan/layer-data.ts; re-exported for the kernel's callers). */
+export type { CimLayerData };
 
 interface PreparedTile {
   tile: RowTile;
@@ -64,115 +47,27 @@ function fail(layer: string, message: string): never {
   throw new CimcError('CIM4002', `${message}`, { node: layer });
 }
 
-/** Largest tensor (elements) a layer may read or write; what the compiler allows too. */
-const maxLayerElements = 2 ** 31 - 1;
-
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-const positiveInts = (v: readonly number[]): boolean => v.every((d) => Number.isSafeInteger(d) && d >= 1);
-/** `v` is a list of `n` safe integers ≥ `min` (the schema leaves geometry fields untyped). */
-const intList = (v: unknown, n: number, min: number): boolean => Array.isArray(v) && v.length === n && v.every((d) => Number.isSafeInteger(d) && d >= min);
 
-/**
- * The geometry must describe the tensors the kernel allocates and indexes: shapes of at most
- * maxLayerElements, agreeing with the channel counts, the kernel window and K; bit widths
- * agreeing with the slice and cycle counts (a tampered plan must not allocate or loop without end).
- */
-function checkGeometry(data: CimLayerData): void {
-  const g = data.geometry;
-  const bad = (message: string): never => fail(data.name, `geometry: ${message}`);
-  for (const [what, shape] of [['inputShape', g.inputShape], ['outputShape', g.outputShape]] as const) {
-    if (!Array.isArray(shape) || !positiveInts(shape) || product(shape) > maxLayerElements) {
-      bad(`${what} [${String(shape)}] is not a shape of positive dims with at most ${maxLayerElements} elements`);
-    }
-  }
-  if (g.kind === 'conv') {
-    if (g.spatialDims !== 1 && g.spatialDims !== 2) bad(`spatialDims ${String(g.spatialDims)} must be 1 or 2`);
-    const rank = g.spatialDims + 2;
-    if (g.inputShape.length !== rank || g.outputShape.length !== rank) bad(`a ${g.spatialDims}-d conv needs rank-${rank} input and output shapes`);
-    if (!positiveInts([g.inChannels, g.outChannels, g.groups]) || !intList(g.kernel, 2, 1) || !intList(g.strides, 2, 1) || !intList(g.dilations, 2, 1) || !intList(g.pads, 4, 0)) {
-      bad('channels and groups must be positive integers, kernel/strides/dilations two positive integers, pads four non-negative integers');
-    }
-    if (g.outChannels % g.groups !== 0) bad(`${g.outChannels} output channels are not divisible by ${g.groups} groups`);
-    if (g.inputShape[1] !== g.inChannels || g.outputShape[1] !== g.outChannels || g.inputShape[0] !== g.outputShape[0]) {
-      bad(`shapes [${g.inputShape.join(',')}] → [${g.outputShape.join(',')}] disagree with ${g.inChannels} → ${g.outChannels} channels`);
-    }
-    if (g.inChannels % g.groups !== 0 || g.rowsPerGroup !== (g.inChannels / g.groups) * g.kernel[0] * g.kernel[1]) {
-      bad(`rowsPerGroup ${g.rowsPerGroup} differs from (inChannels / groups) · kernel area`);
-    }
-    // Spatial axes: [h, w] for 2-d; 1-d convs are stored with kernel [1, kw] and only a w axis.
-    const axes = g.spatialDims === 2 ? [0, 1] : [1];
-    axes.forEach((a, i) => {
-      const span = (g.kernel[a] - 1) * g.dilations[a] + 1;
-      const expected = Math.floor((g.inputShape[2 + i] + g.pads[a] + g.pads[a + 2] - span) / g.strides[a]) + 1;
-      if (g.outputShape[2 + i] !== expected) bad(`output size ${g.outputShape[2 + i]} on spatial axis ${i} should be ${expected}`);
-    });
-  } else {
-    if (!positiveInts([g.inFeatures, g.outFeatures]) || typeof g.transposeInput !== 'boolean') bad('inFeatures/outFeatures must be positive integers, transposeInput a boolean');
-    const inner = g.transposeInput ? g.inputShape[0] : g.inputShape[g.inputShape.length - 1];
-    const pixels = g.transposeInput ? g.inputShape[1] : product(g.inputShape.slice(0, -1));
-    if ((g.transposeInput && g.inputShape.length !== 2) || inner !== g.inFeatures || g.rowsPerGroup !== g.inFeatures || g.groups !== 1) {
-      bad(`input shape [${g.inputShape.join(',')}] disagrees with ${g.inFeatures} input features`);
-    }
-    if (g.outputShape[g.outputShape.length - 1] !== g.outFeatures || product(g.outputShape) !== pixels * g.outFeatures) {
-      bad(`output shape [${g.outputShape.join(',')}] disagrees with ${pixels} rows of ${g.outFeatures} output features`);
-    }
-  }
-  const b = data.bits;
-  if (!positiveInts([b.weight, b.activation, b.dac, b.cell, b.slices, b.cycles]) || b.weight > 16 || b.activation > 16 || b.cycles !== Math.ceil(b.activation / b.dac) || b.slices !== Math.ceil(b.weight / b.cell)) {
-    fail(data.name, `bits ${JSON.stringify(b)} are inconsistent (cycles = ⌈activation / dac⌉, slices = ⌈weight / cell⌉, at most 16 bits)`);
-  }
-}
-
-/** Checks the layer's arrays are consistent and groups columns by row tile. */
+/** Checks the layer (plan/validate-layer.ts, shared with the ORT engine) and groups its cells by row tile. */
 export function prepareCimLayer(data: CimLayerData, perturb?: (cells: Float64Array) => void): PreparedCimLayer {
-  checkGeometry(data);
-  const nCols = data.columns.rowTile.length;
+  const { columnsByTile, cellStart } = validateLayer(data);
   const ng = data.channelsPerGroup;
-  const g = data.geometry;
-  const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
-  for (const [k, v] of Object.entries(data.columns)) if (v.length !== nCols) fail(data.name, `columns.${k} has ${v.length} entries, expected ${nCols}`);
-  if (data.adcStep.length !== nCols || data.dequantFactor.length !== nCols) fail(data.name, 'adcStep/dequantFactor length differs from the column count');
-  if (data.weightScale.length !== data.rowTiles.length * ng || data.weightSum.length !== data.rowTiles.length * ng) fail(data.name, 'weightScale/weightSum shape differs from [rowTiles, Ng]');
-  if (data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) fail(data.name, 'weightMatrix size differs from [groups, K, Ng]');
-  if (data.bias && data.bias.length !== outChannels) fail(data.name, `bias has ${data.bias.length} entries, expected ${outChannels}`);
-  if (ng * g.groups !== outChannels) fail(data.name, 'channelsPerGroup × groups differs from the output channels');
   const cellMax = 2 ** data.bits.cell - 1;
-  const byTile: number[][] = data.rowTiles.map(() => []);
-  for (let c = 0; c < nCols; c++) {
-    const t = data.columns.rowTile[c];
-    if (t < 0 || t >= data.rowTiles.length) fail(data.name, `column ${c} names row tile ${t} of ${data.rowTiles.length}`);
-    const o = data.columns.outChannel[c];
-    if (o < 0 || o >= outChannels || Math.floor(o / ng) !== data.rowTiles[t].group) fail(data.name, `column ${c} names output channel ${o} outside its group`);
-    if (data.columns.slice[c] < 0 || data.columns.slice[c] >= data.bits.slices) fail(data.name, `column ${c} names slice ${data.columns.slice[c]}`);
-    if (!(data.adcStep[c] > 0)) fail(data.name, `column ${c} has ADC step ${data.adcStep[c]}`);
-    byTile[t].push(c);
-  }
-  for (const t of data.rowTiles) {
-    if (t.group >= g.groups || t.rowStart + t.rowCount > g.rowsPerGroup) fail(data.name, `row tile ${t.group}:${t.rowStart}+${t.rowCount} is outside the group's ${g.rowsPerGroup} rows`);
-  }
-  // Cells are stored column after column in column order.
-  const cellOffset = new Int32Array(nCols);
-  let total = 0;
-  for (let c = 0; c < nCols; c++) { cellOffset[c] = total; total += data.rowTiles[data.columns.rowTile[c]].rowCount; }
-  if (total !== data.cells.length) fail(data.name, `cells has ${data.cells.length} entries, the columns need ${total}`);
   // Bound: M must stay exact in float64 (and, for the ORT engine, in float32: checked there).
   const xMax = 2 ** data.bits.dac - 1;
   const maxRows = data.rowTiles.reduce((m, t) => Math.max(m, t.rowCount), 0);
   if (maxRows * xMax * cellMax >= 2 ** 53) fail(data.name, 'MAC range exceeds exact float64 integers');
 
   const tiles: PreparedTile[] = data.rowTiles.map((tile, tileIndex) => {
-    const cols = Int32Array.from(byTile[tileIndex]);
+    const cols = columnsByTile[tileIndex];
     const u = new Float64Array(tile.rowCount * cols.length);
     const outLocal = new Int32Array(cols.length);
     for (let j = 0; j < cols.length; j++) {
       const c = cols[j];
       outLocal[j] = data.columns.outChannel[c] - tile.group * ng;
-      const o = cellOffset[c];
-      for (let r = 0; r < tile.rowCount; r++) {
-        const v = data.cells[o + r];
-        if (v > cellMax) fail(data.name, `cell value ${v} exceeds ${data.bits.cell}-bit cells`);
-        u[r * cols.length + j] = v;
-      }
+      const o = cellStart[c];
+      for (let r = 0; r < tile.rowCount; r++) u[r * cols.length + j] = data.cells[o + r];
     }
     if (perturb) perturb(u);
     return { tile, tileIndex, cols, u, u32: Float32Array.from(u), outLocal };

@@ -15,7 +15,7 @@ import { makeTensor, toFloat32 } from '../../base/rt-tensor.js';
 import { readNpy } from '../../base/npy.js';
 import { evaluate } from '../../runtime/reference/evaluate.js';
 import { OrtEngine, evaluateOrt, lowerPlan } from '../../runtime/ort-engine/index.js';
-import { float32AdcIsExact } from '../../runtime/ort-engine/lower-plan.js';
+import { float32AdcIsExact } from '../../runtime/ort-engine/exactness.js';
 import { clamp, roundHalfEven } from '../../base/rounding.js';
 import { isCimcError } from '../../base/diagnostics.js';
 import { maxRelError, randomFloats } from '../helpers/ort.js';

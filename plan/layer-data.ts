@@ -1,0 +1,27 @@
+/**
+ * A CIM layer with its tensors decoded: what both engines' kernels read (the reference's
+ * runtime/reference/cim-layer.ts, the ORT engine's lowering) and what plan/validate-layer.ts
+ * checks, whether it came from a plan or from the compiler's IR (calibration).
+ */
+import type { CimLayerBits, LayerGeometry, RowTile } from './types.js';
+
+export interface CimLayerData {
+  name: string;
+  geometry: LayerGeometry;
+  bits: CimLayerBits;
+  rowTiles: readonly RowTile[];
+  channelsPerGroup: number;
+  activation: { signed: boolean; scale: number | null; inputOffset: number; qmin: number; qmax: number };
+  weightOffset: number;
+  columns: { rowTile: Int32Array; outChannel: Int32Array; slice: Int32Array; polarity: Int32Array };
+  cells: Uint8Array;
+  adcStep: Float64Array;
+  dequantFactor: Float64Array;
+  /** [rowTiles, Ng] */
+  weightScale: Float64Array;
+  /** [rowTiles, Ng] */
+  weightSum: Int32Array;
+  bias?: Float32Array;
+  /** [groups, K, Ng] float weights (float path). */
+  weightMatrix: Float32Array;
+}
