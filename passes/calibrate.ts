@@ -8,11 +8,11 @@ import type { Node } from '../compiler/ir/ir.js';
 import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
-import { adcKeys } from '../compiler/cim/adc.js';
+import { adcKeys, calibratedAdcSteps, type AdcRange } from '../compiler/cim/adc-steps.js';
 import { layerDataFromAnnotations } from '../compiler/calibration/layer-data.js';
 import { executableFromGraph } from '../compiler/calibration/graph-executable.js';
 import { chooseActivationScale, Reservoir } from '../compiler/calibration/activation-scale.js';
-import { chooseAdcStep, MacHistograms, type AdcRange } from '../compiler/calibration/mac-histogram.js';
+import { MacHistograms } from '../compiler/calibration/mac-histogram.js';
 import { prepareCimLayer, runCimLayer, type PreparedCimLayer } from '../runtime/reference/cim-layer.js';
 import { execute } from '../runtime/reference/executor.js';
 import { readNpy } from '../base/npy.js';
@@ -129,29 +129,14 @@ export const calibrate = definePass({
       const cim = l.node.annotations!.cim!;
       const m = cim.mapping!;
       const q = cim.quant!;
-      const adcStep = Float64Array.from(q.adcStep);
-      let clipped = 0;
-      let conversions = 0;
-      if (m.bits.adc !== 'ideal') {
-        const keys = adcKeys(m, q.psumGranularity);
-        const members = new Map<number, number[]>();
-        keys.forEach((k, c) => members.set(k, [...(members.get(k) ?? []), c]));
-        for (const cols of members.values()) {
-          const hist = l.hist!.merged(cols);
-          const choice = chooseAdcStep(l.hist!, hist, m.bits.adcLevels, range);
-          const n = hist.reduce((a, b) => a + b, 0);
-          clipped += choice.clipRate * n;
-          conversions += n;
-          for (const c of cols) adcStep[c] = choice.step;
-        }
-      }
+      const { adcStep, clipRate } = calibratedAdcSteps(l.hist!, adcKeys(m, q.psumGranularity), m.bits.adcLevels, range);
       const dequantFactor = new Float64Array(adcStep.length);
       for (let c = 0; c < adcStep.length; c++) dequantFactor[c] = (q.dequantFactor[c] / q.adcStep[c]) * adcStep[c];
       updated.set(l.node.name, {
         ...q, adcStep, dequantFactor,
         adcCalibration: m.bits.adc === 'ideal' ? 'ideal' : range.kind,
         activation: { ...(l.activation ?? q.activation), scale: l.scale! },
-        clipRate: conversions ? clipped / conversions : 0,
+        clipRate,
       });
     }
     const nodes = graph.nodes.map((n): Node => {

@@ -6,7 +6,7 @@ import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
-import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
+import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../base/diagnostics.js';
 
@@ -136,7 +136,7 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
 
   const aKeys = adcKeys(m, psumGranularity);
   const ideal = bits.adc === 'ideal';
-  const adcStep = stepsFromClipTops(analyticClipTop(sumU, sumU2, bits.dac), aKeys, bits.adcLevels);
+  const adcStep = analyticAdcSteps(sumU, sumU2, aKeys, bits);
   const dequantFactor = new Float64Array(cols);
   const colWeightKey = new Int32Array(cols);
   for (let c = 0; c < cols; c++) {
