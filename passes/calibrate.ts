@@ -9,6 +9,7 @@ import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys, calibratedAdcSteps, type AdcRange } from '../compiler/cim/adc-steps.js';
+import { columnWeightFactorsOf, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { layerDataFromAnnotations } from '../compiler/calibration/layer-data.js';
 import { executableFromGraph } from '../compiler/calibration/graph-executable.js';
 import { chooseActivationScale, Reservoir } from '../compiler/calibration/activation-scale.js';
@@ -130,8 +131,8 @@ export const calibrate = definePass({
       const m = cim.mapping!;
       const q = cim.quant!;
       const { adcStep, clipRate } = calibratedAdcSteps(l.hist!, adcKeys(m, q.psumGranularity), m.bits.adcLevels, range);
-      const dequantFactor = new Float64Array(adcStep.length);
-      for (let c = 0; c < adcStep.length; c++) dequantFactor[c] = (q.dequantFactor[c] / q.adcStep[c]) * adcStep[c];
+      // f_col = (f_analytic / Δ_analytic) · Δ_col: the weight part recovered from the analytic factor.
+      const dequantFactor = dequantFactors(columnWeightFactorsOf(q.dequantFactor, q.adcStep), adcStep);
       updated.set(l.node.name, {
         ...q, adcStep, dequantFactor,
         adcCalibration: m.bits.adc === 'ideal' ? 'ideal' : range.kind,
