@@ -14,6 +14,7 @@ import { layerDataFromAnnotations } from '../compiler/calibration/layer-data.js'
 import { executableFromGraph } from '../compiler/calibration/graph-executable.js';
 import { chooseActivationScale, Reservoir } from '../compiler/calibration/activation-scale.js';
 import { MacHistograms } from '../compiler/calibration/mac-histogram.js';
+import { activationEncoding } from '../plan/activation.js';
 import { prepareCimLayer, runCimLayer, type PreparedCimLayer } from '../runtime/reference/cim-layer.js';
 import { execute } from '../runtime/reference/executor.js';
 import { readNpy } from '../base/npy.js';
@@ -99,10 +100,7 @@ export const calibrate = definePass({
       const m = cim.mapping!;
       // An input that static analysis could not prove non-negative but that never goes negative
       // on the calibration data is driven unsigned: the offset 2^(a−1) would waste ADC range.
-      if (cim.quant!.activation.signed && l.reservoir.min >= 0) {
-        const a = m.bits.activation;
-        l.activation = { signed: false, scale: null, inputOffset: 0, qmin: 0, qmax: 2 ** a - 1 };
-      }
+      if (cim.quant!.activation.signed && l.reservoir.min >= 0) l.activation = activationEncoding(m.bits.activation, false);
       const { qmin, qmax } = l.activation ?? cim.quant!.activation;
       l.scale = chooseActivationScale(l.reservoir, qmin, qmax);
       const quant = l.activation ? { ...cim.quant!, activation: l.activation } : cim.quant!;

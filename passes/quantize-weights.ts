@@ -11,6 +11,7 @@ import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../base/diagnostics.js';
+import { activationEncoding } from '../plan/activation.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {
@@ -143,8 +144,6 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const colWeightKey = new Int32Array(cols);
   for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[weightColumnOf(m, c)];
 
-  const signed = !m.unsignedInput;
-  const a = bits.activation;
   return {
     weightGranularity, weightMethod, psumGranularity,
     adcCalibration: ideal ? 'ideal' : 'analytic',
@@ -152,9 +151,7 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
     weightScaleCount: distinctCount(wKeys),
     adcStepCount: distinctCount(aKeys),
     scaleFactors: distinctPairs(colWeightKey, aKeys),
-    activation: signed
-      ? { signed, scale: null, inputOffset: 2 ** (a - 1), qmin: -(2 ** (a - 1)), qmax: 2 ** (a - 1) - 1 }
-      : { signed, scale: null, inputOffset: 0, qmin: 0, qmax: 2 ** a - 1 },
+    activation: activationEncoding(bits.activation, !m.unsignedInput),
   };
 }
 
