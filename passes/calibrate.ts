@@ -8,11 +8,13 @@ import type { Node } from '../compiler/ir/ir.js';
 import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
-import { adcKeys } from '../compiler/cim/adc.js';
+import { adcKeys, calibratedAdcSteps, type AdcRange } from '../compiler/cim/adc-steps.js';
+import { columnWeightFactorsOf, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { layerDataFromAnnotations } from '../compiler/calibration/layer-data.js';
 import { executableFromGraph } from '../compiler/calibration/graph-executable.js';
 import { chooseActivationScale, Reservoir } from '../compiler/calibration/activation-scale.js';
-import { chooseAdcStep, MacHistograms, type AdcRange } from '../compiler/calibration/mac-histogram.js';
+import { MacHistograms } from '../compiler/calibration/mac-histogram.js';
+import { activationEncoding } from '../plan/activation.js';
 import { prepareCimLayer, runCimLayer, type PreparedCimLayer } from '../runtime/reference/cim-layer.js';
 import { execute } from '../runtime/reference/executor.js';
 import { readNpy } from '../base/npy.js';
@@ -98,10 +100,7 @@ export const calibrate = definePass({
       const m = cim.mapping!;
       // An input that static analysis could not prove non-negative but that never goes negative
       // on the calibration data is driven unsigned: the offset 2^(a−1) would waste ADC range.
-      if (cim.quant!.activation.signed && l.reservoir.min >= 0) {
-        const a = m.bits.activation;
-        l.activation = { signed: false, scale: null, inputOffset: 0, qmin: 0, qmax: 2 ** a - 1 };
-      }
+      if (cim.quant!.activation.signed && l.reservoir.min >= 0) l.activation = activationEncoding(m.bits.activation, false);
       const { qmin, qmax } = l.activation ?? cim.quant!.activation;
       l.scale = chooseActivationScale(l.reservoir, qmin, qmax);
       const quant = l.activation ? { ...cim.quant!, activation: l.activation } : cim.quant!;
@@ -129,29 +128,14 @@ export const calibrate = definePass({
       const cim = l.node.annotations!.cim!;
       const m = cim.mapping!;
       const q = cim.quant!;
-      const adcStep = Float64Array.from(q.adcStep);
-      let clipped = 0;
-      let conversions = 0;
-      if (m.bits.adc !== 'ideal') {
-        const keys = adcKeys(m, q.psumGranularity);
-        const members = new Map<number, number[]>();
-        keys.forEach((k, c) => members.set(k, [...(members.get(k) ?? []), c]));
-        for (const cols of members.values()) {
-          const hist = l.hist!.merged(cols);
-          const choice = chooseAdcStep(l.hist!, hist, m.bits.adcLevels, range);
-          const n = hist.reduce((a, b) => a + b, 0);
-          clipped += choice.clipRate * n;
-          conversions += n;
-          for (const c of cols) adcStep[c] = choice.step;
-        }
-      }
-      const dequantFactor = new Float64Array(adcStep.length);
-      for (let c = 0; c < adcStep.length; c++) dequantFactor[c] = (q.dequantFactor[c] / q.adcStep[c]) * adcStep[c];
+      const { adcStep, clipRate } = calibratedAdcSteps(l.hist!, adcKeys(m, q.psumGranularity), m.bits.adcLevels, range);
+      // f_col = (f_analytic / Δ_analytic) · Δ_col: the weight part recovered from the analytic factor.
+      const dequantFactor = dequantFactors(columnWeightFactorsOf(q.dequantFactor, q.adcStep), adcStep);
       updated.set(l.node.name, {
         ...q, adcStep, dequantFactor,
         adcCalibration: m.bits.adc === 'ideal' ? 'ideal' : range.kind,
         activation: { ...(l.activation ?? q.activation), scale: l.scale! },
-        clipRate: conversions ? clipped / conversions : 0,
+        clipRate,
       });
     }
     const nodes = graph.nodes.map((n): Node => {

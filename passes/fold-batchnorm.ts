@@ -13,9 +13,9 @@
  * the reason is reported as a note (CIM2000) and counted in `fold-batchnorm.kept`.
  */
 import { attrInt, attrFloat, subgraphsOf, type Attr, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
-import { floatToBfloat16Bits, floatToHalfBits } from '../compiler/onnx/export.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
-import { allocStorage, bfloat16ToFloat, halfToFloat, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
+import { allocStorage, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
+import { roundToBFloat16, roundToFloat16 } from '../base/float-round.js';
 
 /** Per-channel y = x·scale + shift, in float64. */
 interface ChannelAffine {
@@ -182,11 +182,15 @@ function foldedBias(bias: Tensor | undefined, affine: ChannelAffine, dtype: DTyp
   return storeAs(bias?.dtype ?? dtype, [values.length], values);
 }
 
-/** Stores float64 values in a float dtype, rounding float16/bfloat16 to their precision. */
+/**
+ * Stores float64 values in a float dtype, rounding float16/bfloat16 to their precision: to
+ * float32 (their storage) first, then to the narrow format, fp16(fp32(x)) — what folded weights
+ * have always held (a direct fp16(x) differs in rare double-rounding cases).
+ */
 function storeAs(dtype: DType, shape: readonly number[], values: Float64Array): Tensor {
   const data = allocStorage(dtype, values.length) as Float32Array | Float64Array;
-  const round = dtype === 'float16' ? (x: number) => halfToFloat(floatToHalfBits(x))
-    : dtype === 'bfloat16' ? (x: number) => bfloat16ToFloat(floatToBfloat16Bits(x))
+  const round = dtype === 'float16' ? (x: number) => roundToFloat16(Math.fround(x))
+    : dtype === 'bfloat16' ? roundToBFloat16 // the nearest bfloat16 of fp32(x)
       : (x: number) => x;
   for (let i = 0; i < values.length; i++) data[i] = round(values[i]);
   return { dtype, shape: [...shape], data };

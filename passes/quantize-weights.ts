@@ -1,14 +1,17 @@
 /**
  * quantize-weights: weight scales at the chosen granularity, integer cells per column
- * (slices and polarities), analytic ADC steps, and one dequantization factor per column.
+ * (slices and polarities), analytic ADC steps, and one dequantization factor per column
+ * (steps: compiler/cim/adc-steps.ts; factors: compiler/cim/dequant-factor.ts).
  */
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
-import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
+import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
+import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../base/diagnostics.js';
+import { activationEncoding } from '../plan/activation.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {
@@ -136,19 +139,11 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
 
   const aKeys = adcKeys(m, psumGranularity);
   const ideal = bits.adc === 'ideal';
-  const adcStep = stepsFromClipTops(analyticClipTop(sumU, sumU2, bits.dac), aKeys, bits.adcLevels);
-  const dequantFactor = new Float64Array(cols);
+  const adcStep = analyticAdcSteps(sumU, sumU2, aKeys, bits);
+  const dequantFactor = dequantFactors(columnWeightFactors(m, weightScale), adcStep);
   const colWeightKey = new Int32Array(cols);
-  for (let c = 0; c < cols; c++) {
-    const t = m.columns.rowTile[c];
-    const ol = m.columns.outChannel[c] - m.rowTiles[t].group * ng;
-    colWeightKey[c] = wKeys[t * ng + ol];
-    const sliceWeight = 2 ** (bits.cell * (bits.slices - 1 - m.columns.slice[c]));
-    dequantFactor[c] = m.columns.polarity[c] * weightScale[t * ng + ol] * sliceWeight * adcStep[c];
-  }
+  for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[weightColumnOf(m, c)];
 
-  const signed = !m.unsignedInput;
-  const a = bits.activation;
   return {
     weightGranularity, weightMethod, psumGranularity,
     adcCalibration: ideal ? 'ideal' : 'analytic',
@@ -156,9 +151,7 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
     weightScaleCount: distinctCount(wKeys),
     adcStepCount: distinctCount(aKeys),
     scaleFactors: distinctPairs(colWeightKey, aKeys),
-    activation: signed
-      ? { signed, scale: null, inputOffset: 2 ** (a - 1), qmin: -(2 ** (a - 1)), qmax: 2 ** (a - 1) - 1 }
-      : { signed, scale: null, inputOffset: 0, qmin: 0, qmax: 2 ** a - 1 },
+    activation: activationEncoding(bits.activation, !m.unsignedInput),
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * Distribution of the analog MAC M per column, as histograms with one bin width per layer
- * (so columns can be merged at array or layer granularity), and the ADC step chosen from it.
+ * (so columns can be merged at array or layer granularity). The ADC steps are chosen from
+ * them in compiler/cim/adc-steps.ts.
  */
-import { clamp, roundHalfEven } from '../../base/rounding.js';
+import type { MacDistribution } from '../cim/adc-steps.js';
 
-export class MacHistograms {
+export class MacHistograms implements MacDistribution {
   readonly bins: number;
   readonly width: number;
   readonly counts: Uint32Array;
@@ -35,53 +36,4 @@ export class MacHistograms {
   value(bin: number): number {
     return this.width === 1 ? bin : (bin + 0.5) * this.width;
   }
-}
-
-export type AdcRange = { kind: 'mse' } | { kind: 'sigma'; k: number };
-
-export interface AdcChoice {
-  step: number;
-  /** Fraction of conversions above the top code. */
-  clipRate: number;
-}
-
-export function chooseAdcStep(h: MacHistograms, hist: Float64Array, levels: number, range: AdcRange): AdcChoice {
-  let total = 0;
-  let top = 0;
-  let mean = 0;
-  for (let b = 0; b < hist.length; b++) {
-    if (!hist[b]) continue;
-    total += hist[b];
-    mean += hist[b] * h.value(b);
-    top = h.value(b);
-  }
-  if (total === 0 || top === 0) return { step: 1, clipRate: 0 };
-  mean /= total;
-  const errorOf = (step: number): number => {
-    let e = 0;
-    for (let b = 0; b < hist.length; b++) {
-      if (!hist[b]) continue;
-      const m = h.value(b);
-      const d = m - step * clamp(roundHalfEven(m / step), 0, levels - 1);
-      e += hist[b] * d * d;
-    }
-    return e;
-  };
-  let step: number;
-  if (range.kind === 'sigma') {
-    let v = 0;
-    for (let b = 0; b < hist.length; b++) if (hist[b]) v += hist[b] * (h.value(b) - mean) ** 2;
-    step = Math.max(1, Math.min(top, mean + range.k * Math.sqrt(v / total)) / (levels - 1));
-  } else {
-    step = Math.max(1, top / (levels - 1));
-    let best = errorOf(step);
-    for (let i = 1; i < 48; i++) {
-      const s = Math.max(1, (top * (1 - i / 50)) / (levels - 1));
-      const e = errorOf(s);
-      if (e < best) { best = e; step = s; }
-    }
-  }
-  let clipped = 0;
-  for (let b = 0; b < hist.length; b++) if (hist[b] && roundHalfEven(h.value(b) / step) > levels - 1) clipped += hist[b];
-  return { step, clipRate: clipped / total };
 }

@@ -9,6 +9,7 @@ import type { CimLayerData } from '../../plan/layer-data.js';
 import type { LayerGeometry, RowTile } from '../../plan/types.js';
 import { validateLayer } from '../../plan/validate-layer.js';
 import { clamp, roundHalfEvenInt } from '../../base/rounding.js';
+import { activationScaleFromMax, maxMagnitude } from '../../plan/activation.js';
 import { matmulInto } from './ops/gemm.js';
 
 /** Everything the kernel needs (plan/layer-data.ts; re-exported for the kernel's callers). */
@@ -138,10 +139,9 @@ function matmulIm2col(g: Extract<LayerGeometry, { kind: 'matmul' }>, xin: Float6
   };
 }
 
+/** Dynamic s_a of one sample x[from … to): max / qmax (plan/activation.ts). */
 function activationScale(d: CimLayerData, x: Float32Array, from: number, to: number): number {
-  let m = 0;
-  for (let i = from; i < to; i++) { const v = d.activation.signed ? Math.abs(x[i]) : x[i]; if (v > m) m = v; }
-  return m > 0 ? m / d.activation.qmax : 1;
+  return activationScaleFromMax(maxMagnitude(x, from, to, d.activation.signed), d.activation.qmax);
 }
 
 /** Runs a CIM layer on a float32 input of the plan's input shape; returns float32 output. */
