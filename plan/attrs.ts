@@ -63,7 +63,14 @@ export interface PlanAttrSite {
   field: string;
   /** Plan file, for diagnostics. */
   file?: string;
+  /**
+   * The plan's planVersion: from version 2 on a plain number is always an INT (every FLOAT is
+   * written as {float}); version 1 plans keep the legacy name rule. Absent: 1.
+   */
+  planVersion?: number;
 }
+
+const legacyFloat = (site: PlanAttrSite): boolean => (site.planVersion ?? 1) < 2 && isLegacyFloatAttr(site.opType, site.name, site.domain);
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -88,12 +95,12 @@ export function readPlanAttr(a: PlanAttr, site: PlanAttrSite): TypedPlanAttr {
   if (typeof raw === 'string') return { kind: 'string', value: raw };
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) throw malformed(site, `${raw} is not a finite number`);
-    return isLegacyFloatAttr(site.opType, site.name, site.domain) || !Number.isInteger(raw) ? { kind: 'float', value: raw } : { kind: 'int', value: raw };
+    return legacyFloat(site) || !Number.isInteger(raw) ? { kind: 'float', value: raw } : { kind: 'int', value: raw };
   }
   if (Array.isArray(raw)) {
     if (raw.length > 0 && raw.every((v): v is string => typeof v === 'string')) return { kind: 'strings', value: raw };
     const nums = numberList(raw, site, 'a list attribute');
-    return isLegacyFloatAttr(site.opType, site.name, site.domain) || nums.some((v) => !Number.isInteger(v)) ? { kind: 'floats', value: nums } : { kind: 'ints', value: nums };
+    return legacyFloat(site) || nums.some((v) => !Number.isInteger(v)) ? { kind: 'floats', value: nums } : { kind: 'ints', value: nums };
   }
   if (typeof raw === 'object' && raw !== null) {
     const keys = Object.keys(raw);
@@ -112,10 +119,10 @@ export function readPlanAttr(a: PlanAttr, site: PlanAttrSite): TypedPlanAttr {
 }
 
 /** Every attribute of a digital step, with its kind; fields are `/schedule/<index>/attrs/<name>`. */
-export function readStepAttrs(step: { opType: string; domain?: string; attrs: Record<string, PlanAttr> }, index: number, file?: string): Record<string, TypedPlanAttr> {
+export function readStepAttrs(step: { opType: string; domain?: string; attrs: Record<string, PlanAttr> }, index: number, file?: string, planVersion?: number): Record<string, TypedPlanAttr> {
   const out: Record<string, TypedPlanAttr> = {};
   for (const [name, a] of Object.entries(step.attrs)) {
-    out[name] = readPlanAttr(a, { opType: step.opType, domain: step.domain, name, field: `/schedule/${index}/attrs/${name}`, file });
+    out[name] = readPlanAttr(a, { opType: step.opType, domain: step.domain, name, field: `/schedule/${index}/attrs/${name}`, file, planVersion });
   }
   return out;
 }

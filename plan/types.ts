@@ -24,7 +24,11 @@
  * scale the runtime multiplies it by s_a once per layer, so each column has one factor.
  */
 
-export const planVersion = 1;
+/**
+ * Version 2 (cimc 0.2): layers carry `replicas`, targets carry their `cost` figures, and a plain
+ * number attribute is always an INT. Readers accept 1 and 2 (plan/reader.ts).
+ */
+export const planVersion = 2;
 
 export type PlanDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
 

@@ -362,7 +362,7 @@ write('plan-not-json.json', '{"planVersion": 1, "generator": \n');
 addCase({ file: 'plan-not-json.json', command: ['validate'], code: 'CIM4001', mentions: 'JSON', description: 'a truncated JSON document' });
 write('plan-empty.json', '');
 addCase({ file: 'plan-empty.json', command: ['report'], code: 'CIM4001', mentions: 'JSON', description: 'an empty file' });
-plan('plan-wrong-version', 'planVersion 2', (p) => { p.planVersion = 2; }, { code: 'CIM4002', mentions: '/planVersion' });
+plan('plan-wrong-version', 'planVersion 99', (p) => { p.planVersion = 99; }, { code: 'CIM4002', mentions: '/planVersion' });
 plan('plan-missing-layers', 'the layers field removed', (p) => { delete p.layers; }, { code: 'CIM4002', mentions: '/layers' }, ['report']);
 plan('plan-negative-dim', 'a value with dimension -1', (p) => { p.inputs[0].shape[0] = -1; }, { code: 'CIM4002', mentions: '/inputs/0/shape/0' });
 plan('plan-bad-dtype', "a tensor of dtype 'complex64' (named as the dtype, not as a missing sidecar field)", (p) => { p.layers[0].adcStep.dtype = 'complex64'; }, { code: 'CIM4002', mentions: '/layers/0/adcStep/dtype' });

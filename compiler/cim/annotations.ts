@@ -61,6 +61,8 @@ export interface CimNodeAnnotation {
   selection: CimSelection;
   mapping?: CimMapping;
   quant?: CimQuantization;
+  /** Copies of the layer's arrays (set by `replicate`; absent = 1). */
+  replicas?: number;
 }
 
 declare module '../ir/ir.js' {

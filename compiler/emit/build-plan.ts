@@ -103,6 +103,7 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
         ...(m.bias ? { bias: add(w, 'float32', m.bias) } : {}),
         weightMatrix: add(w, 'float32', m.matrix, [m.geometry.groups, m.geometry.rowsPerGroup, m.channelsPerGroup]),
         report,
+        replicas: cim.replicas ?? 1,
       });
       schedule.push({ kind: 'cim', name: node.name, opType: node.opType, inputs: [node.inputs[0]], outputs: [node.outputs[0]], layer: index });
       continue;

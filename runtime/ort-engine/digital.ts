@@ -20,7 +20,7 @@ export function planTensor(loaded: LoadedPlan, ref: TensorRef, what: string): Te
 
 /** A plan attribute as an IR attribute of its ONNX kind (plan/attrs.ts decides the kind, legacy plans included). */
 export function irAttr(loaded: LoadedPlan, opType: string, name: string, a: PlanAttr, what: string): Attr {
-  const t = readPlanAttr(a, { opType, name, field: what, file: loaded.file });
+  const t = readPlanAttr(a, { opType, name, field: what, file: loaded.file, planVersion: loaded.plan.planVersion });
   return t.kind === 'tensor' ? { kind: 'tensor', value: planTensor(loaded, t.value, what) } : t;
 }
 

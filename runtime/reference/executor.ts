@@ -96,7 +96,7 @@ export function executableFromPlan(loaded: LoadedPlan, options: LoadOptions = {}
     }
     // The kernels read numbers whatever their kind (INT or FLOAT), so only tensors need decoding.
     const attrs: Record<string, RtAttr> = {};
-    for (const [k, a] of Object.entries(readStepAttrs(s, i, loaded.file))) {
+    for (const [k, a] of Object.entries(readStepAttrs(s, i, loaded.file, loaded.plan.planVersion))) {
       attrs[k] = a.kind === 'tensor' ? fromTypedArray(a.value.dtype, a.value.shape, loaded.tensor(a.value, `/schedule/${i}/attrs/${k}`)) : a.value;
     }
     return { kind: 'digital', name: s.name, opType: s.opType, inputs: s.inputs, outputs: s.outputs, attrs, kernel };

@@ -116,6 +116,13 @@ describe('encodePlanAttr', () => {
     expect(encodePlanAttr({ kind: 'ints', value: list })).not.toBe(list);
   });
 
+  it('from plan version 2 on, a plain number is an INT whatever its name', () => {
+    const site = (planVersion: number): PlanAttrSite => ({ opType: 'LeakyRelu', name: 'alpha', field: '/schedule/0/attrs/alpha', planVersion });
+    expect(readPlanAttr(2, site(2))).toEqual({ kind: 'int', value: 2 });
+    expect(readPlanAttr(2, site(1))).toEqual({ kind: 'float', value: 2 });
+    expect(readPlanAttr([1, 2], { ...site(2), opType: 'Foo', name: 'scales' })).toEqual({ kind: 'ints', value: [1, 2] });
+  });
+
   it('reads back what it wrote, kind included (legacy-named ints aside)', () => {
     const attrs: TypedPlanAttr[] = [
       { kind: 'int', value: 0 }, { kind: 'int', value: -7 }, { kind: 'float', value: 0 }, { kind: 'float', value: 6 },
@@ -134,8 +141,9 @@ describe('encodePlanAttr', () => {
 describe('plan documents with tagged and legacy float attributes', () => {
   const good = fs.readFileSync(fixture('test/fixtures/bad-inputs/plan-good.json'), 'utf8');
   /** The committed tiny plan (Gemm on the crossbar, then Relu) with its digital step replaced. */
-  const withStep = (step: Partial<DigitalStep>): LoadedPlan => {
+  const withStep = (step: Partial<DigitalStep>, planVersion?: number): LoadedPlan => {
     const plan = JSON.parse(good) as Plan;
+    if (planVersion !== undefined) plan.planVersion = planVersion;
     const i = plan.schedule.findIndex((s) => s.kind === 'digital');
     plan.schedule[i] = { ...(plan.schedule[i] as DigitalStep), ...step };
     return openPlan(plan, 'p.json');
@@ -174,8 +182,9 @@ describe('plan documents with tagged and legacy float attributes', () => {
     const h = (await outputs(withStep({ opType: 'Identity', attrs: {} }))).ref;
     expect(h.some((v) => v < 0)).toBe(true);
     const leaky = h.map((v) => Math.fround(v < 0 ? 2 * v : v));
-    for (const alpha of [{ float: 2 }, 2]) {
-      const r = await outputs(withStep({ opType: 'LeakyRelu', attrs: { alpha } }));
+    // a tagged FLOAT in a current plan, a plain number in a version-1 plan (the legacy rule)
+    for (const [alpha, version] of [[{ float: 2 }, undefined], [2, 1]] as const) {
+      const r = await outputs(withStep({ opType: 'LeakyRelu', attrs: { alpha } }, version));
       expect(r.ref).toEqual(leaky);
       expect(r.ort).toEqual(r.ref);
     }
