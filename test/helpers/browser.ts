@@ -44,7 +44,16 @@ interface Candidate {
 // Two tries must fit in the cli project's 120 s hook timeout.
 const launchTimeoutMs = 45_000;
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 8).join('\n    ');
+/**
+ * An error's message, shortened: playwright's launch errors repeat the (very long) command line
+ * twice; the browser's own stderr lines ([pid=…][err] …) that say why it died are kept.
+ */
+function message(e: unknown): string {
+  const lines = (e instanceof Error ? e.message : String(e)).split('\n');
+  const callLog = lines.findIndex((l) => /^\s*Call log:/.test(l));
+  const kept = (callLog < 0 ? lines : lines.slice(0, callLog)).filter((l) => l.trim() !== '' && !l.includes('<launching>'));
+  return kept.slice(0, 20).join('\n    ');
+}
 
 async function sparticuzExecutable(): Promise<string> {
   let sparticuz: typeof import('@sparticuz/chromium').default;
