@@ -1,13 +1,14 @@
 /**
  * `cimc report --html`: the page is self-contained, renders without errors in headless Chromium
- * (Debian's /usr/bin/chromium driven by playwright-core; CI installs it with
- * .ci/install-chromium.sh), its table sorts, and opening a layer draws its crossbars.
+ * (driven by playwright-core: a system /usr/bin/chromium when present, else the one the dev
+ * dependency @sparticuz/chromium ships, see test/helpers/browser.ts; never skipped), its table
+ * sorts, and opening a layer draws its crossbars.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { compile } from '../../compiler/driver/compile.js';
 import { sidecarNameFor, writePlan } from '../../plan/writer.js';
 import { renderHtmlReport } from '../../compiler/report/html/build-html.js';
@@ -15,9 +16,9 @@ import { layerCrossbars } from '../../compiler/report/html/crossbar-layout.js';
 import { escapeHtml, jsonForScript } from '../../compiler/report/html/escape.js';
 import { loadPlan, openPlan } from '../../plan/reader.js';
 import type { Plan } from '../../plan/types.js';
+import { launchChromium } from '../helpers/browser.js';
 import { cimc, fixture, repoRoot, tempDir } from '../helpers/cli.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const resnet18 = fixture('test/fixtures/models/torchvision/resnet18.onnx');
 const mobilenet = fixture('test/fixtures/models/torchvision/mobilenet_v2.onnx');
 const mnist = fixture('examples/models/mnist-cnn.onnx');
@@ -26,13 +27,10 @@ const shotDir = path.join(repoRoot, 'test', '.tmp');
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: the HTML report's browser test needs Debian's chromium (run .ci/install-chromium.sh, i.e. apt-get install -y chromium)`);
-  }
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // Throws (failing every test here) with what was tried when no Chromium starts.
+  const launched = await launchChromium();
+  browser = launched.browser;
+  console.log(`HTML report tests: Chromium ${browser.version()} from ${launched.source}`);
 });
 
 afterAll(async () => {

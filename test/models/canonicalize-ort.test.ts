@@ -2,7 +2,6 @@
  * canonicalize on real models: it removes or folds nodes, and onnxruntime computes the same
  * outputs from the original file and from the canonicalized graph (exported back to ONNX).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateGraph } from '../../compiler/ir/dataflow.js';
@@ -10,6 +9,7 @@ import { importOnnxFile } from '../../compiler/onnx/import.js';
 import { exportOnnxBytes } from '../../compiler/onnx/export.js';
 import { canonicalizeGraph } from '../../passes/canonicalize.js';
 import { runModel } from '../../compiler/driver/run-model.js';
+import { requireModelFile } from '../helpers/model-files.js';
 import { randomInput, runOrt } from '../helpers/ort.js';
 import { bool, buildGraph, f32, i64, node, scalarI64 } from '../helpers/const-eval-builders.js';
 
@@ -45,8 +45,8 @@ const opCounts = (nodes: readonly { opType: string }[]): Record<string, number> 
 
 describe('canonicalize keeps real models computing the same thing (onnxruntime)', () => {
   for (const m of models) {
-    it.skipIf(!fs.existsSync(m.file))(path.basename(m.file), async () => {
-      const original = importOnnxFile(m.file);
+    it(path.basename(m.file), async () => {
+      const original = importOnnxFile(requireModelFile(m.file));
       const { graph, changed } = canonicalizeGraph(original);
       validateGraph(graph);
       const removed = original.nodes.length - graph.nodes.length;

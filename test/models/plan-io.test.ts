@@ -60,6 +60,8 @@ describe('packed cells', () => {
     for (const [target, bits] of [['seed-4b', 2], ['large-256', 4]] as const) {
       for (const embed of [false, true]) {
         const layers = cellsOf({}, target, embed);
+        // MNIST: 4 CIM layers (so the loop below checks something).
+        expect(layers).toHaveLength(4);
         for (const { ref, read, bits: b } of layers) {
           expect(b).toBe(bits);
           expect(ref.packedBits).toBe(bits);
@@ -74,10 +76,14 @@ describe('packed cells', () => {
     const dir = tempDir();
     const t1 = path.join(dir, 't1.json');
     fs.writeFileSync(t1, JSON.stringify(oneBit));
-    for (const l of cellsOf({}, t1)) expect(l.ref.packedBits).toBe(1);
+    const oneBitLayers = cellsOf({}, t1);
+    expect(oneBitLayers).toHaveLength(4);
+    for (const l of oneBitLayers) expect(l.ref.packedBits).toBe(1);
     const t3 = path.join(dir, 't3.json');
     fs.writeFileSync(t3, JSON.stringify({ ...oneBit, name: 't3', array: { rows: 64, cols: 64, cellBits: 3 }, weightBits: 6 }));
-    for (const l of cellsOf({}, t3)) {
+    const threeBitLayers = cellsOf({}, t3);
+    expect(threeBitLayers).toHaveLength(4);
+    for (const l of threeBitLayers) {
       expect(l.ref.packedBits).toBeUndefined();
       if ('byteLength' in l.ref) expect(l.ref.byteLength).toBe(l.ref.shape[0]);
     }
@@ -87,6 +93,7 @@ describe('packed cells', () => {
     const { built } = compile({ model: mnist });
     const loaded = openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
     // Independent unpacking of the stored bytes: value i at bits 2·(i mod 4) of byte ⌊i/4⌋.
+    expect(loaded.plan.layers).toHaveLength(4);
     loaded.plan.layers.forEach((l, i) => {
       const ref = l.cells;
       if (!('byteOffset' in ref)) throw new Error('expected a sidecar tensor');

@@ -45,9 +45,13 @@ describe('quantize-weights', () => {
   for (const [name, graph] of cases) {
     for (const options of settings) {
       it(`cells reproduce the quantized weights exactly: ${name} ${JSON.stringify(options)}`, () => {
-        for (const cim of quantizedLayers(graph, options)) {
+        const layers = quantizedLayers(graph, options);
+        // Each graph is one Conv or Gemm, which must be mapped and quantized (else nothing is checked).
+        expect(layers).toHaveLength(1);
+        for (const cim of layers) {
           const { weights } = checkReconstruction(cim);
           expect(weights).toBe(cim.mapping!.matrix.length);
+          expect(weights).toBeGreaterThan(0);
         }
       });
     }
