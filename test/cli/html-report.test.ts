@@ -17,6 +17,7 @@ import { escapeHtml, jsonForScript } from '../../compiler/report/html/escape.js'
 import { loadPlan, openPlan } from '../../plan/reader.js';
 import type { Plan } from '../../plan/types.js';
 import { launchChromium } from '../helpers/browser.js';
+import { planCost } from '../../compiler/cost/plan-cost.js';
 import { cimc, fixture, repoRoot, tempDir } from '../helpers/cli.js';
 
 const resnet18 = fixture('test/fixtures/models/torchvision/resnet18.onnx');
@@ -114,6 +115,27 @@ describe('cimc report --html (ResNet-18)', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expectSelfContained(html);
     expect(fs.readdirSync(dir).sort()).toEqual(['resnet18.bin', 'resnet18.html', 'resnet18.json']);
+  });
+
+  it('draws the cost section: totals, the energy and area breakdowns, one bar per CIM layer', async () => {
+    const { page, problems, requests } = await open(htmlFile);
+    onTestFinished(() => page.close());
+    const cost = planCost(plan)!;
+    expect(cost.layers.filter((l) => l.cim)).toHaveLength(21);
+    expect(await page.textContent('#cost')).toContain(`${(cost.totals.totalEnergyPj / 1e6).toPrecision(4)} µJ`);
+    // Breakdowns: one part per non-zero component, widths proportional to the component.
+    const charts = await page.$$eval('#cost svg.breakdown', (svgs) => svgs.map((svg) => [...svg.querySelectorAll('rect.part')].map((x) => ({ part: x.getAttribute('data-part'), w: Number(x.getAttribute('width')) }))));
+    const energyParts = charts[0];
+    const nonZero = Object.values(cost.totals.energyPj).filter((v) => v > 0).length;
+    expect(energyParts).toHaveLength(nonZero);
+    const adcPart = energyParts.find((p) => p.part === 'ADC')!;
+    const total = energyParts.reduce((a, p) => a + p.w, 0);
+    expect(adcPart.w / total).toBeCloseTo(cost.totals.adcEnergyShare, 3);
+    expect(charts).toHaveLength(2);
+    expect(charts[1].length).toBe(Object.values(cost.totals.areaMm2).filter((v) => v > 0).length);
+    for (const cls of ['energy', 'stage', 'adc-bits']) expect(await page.$$eval(`#cost svg.chart rect.bar.${cls}`, (x) => x.length)).toBe(21);
+    expect(problems).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
   });
 
   it('renders without errors or requests, lists every layer, sorts, and draws crossbars', async () => {

@@ -55,7 +55,7 @@ export function costSection(cost: CostReport | undefined, anchors: (layerName: s
   const perLayer = cim.length ? smallMultiplesSvg(rows, [
     { title: 'energy / inference (µJ)', values: cim.map((l) => l.totalEnergyPj / 1e6), format: (v) => v.toPrecision(3), barClass: 'energy' },
     { title: 'stage time (µs)', values: cim.map((l) => l.stageTimeNs / 1e3), format: (v) => v.toPrecision(3), barClass: 'stage' },
-    { title: 'ADC bits used / lossless', values: cim.map((l) => (typeof l.adcBits === 'number' ? l.adcBits : l.losslessAdcBits ?? 0)), format: (v) => String(v), max: Math.max(1, ...cim.map((l) => l.losslessAdcBits ?? 0)), barClass: 'adc' },
+    { title: 'ADC bits used / lossless', values: cim.map((l) => (typeof l.adcBits === 'number' ? l.adcBits : l.losslessAdcBits ?? 0)), format: (v) => String(v), max: Math.max(1, ...cim.map((l) => l.losslessAdcBits ?? 0)), barClass: 'adc-bits' },
   ]) : '';
   const notModelled = t.areaNotModelled.length ? `<p class="hint">Not modelled by these figures (counted as 0): ${h(t.areaNotModelled.map((k) => areaLabels[k]).join(', '))}.</p>` : '';
   return `<section id="cost"><h2>Cost</h2>

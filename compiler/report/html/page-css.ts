@@ -51,6 +51,7 @@ svg.chart .bar.arrays { fill: var(--arrays); }
 svg.chart .bar.adc { fill: var(--adc); }
 svg.chart .bar.energy { fill: #c0392b; }
 svg.chart .bar.stage { fill: #1f5fbf; }
+svg.chart .bar.adc-bits { fill: var(--adc); opacity: .6; }
 svg.chart .bar:hover { opacity: .75; }
 
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
