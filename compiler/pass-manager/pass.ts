@@ -2,16 +2,10 @@
 import type { DiagnosticSink } from '../../base/diagnostics.js';
 import type { Graph } from '../ir/ir.js';
 import type { TargetSpec } from '../../targets/target.js';
+import type { PassOption } from './options.js';
 
-/** A documented option a pass reads from the compile options (shown by `cimc explain`). */
-export interface PassOption {
-  name: string;
-  type: 'string' | 'number' | 'boolean' | 'list';
-  description: string;
-  default?: string | number | boolean | readonly string[];
-  /** Allowed values, for string options. */
-  choices?: readonly string[];
-}
+// Option declarations (and their checks) live in options.ts and option-values.ts.
+export type { PassOption } from './options.js';
 
 /** Options of one compile; passes read the ones they declare. */
 export type CompileOptions = Readonly<Record<string, unknown>>;
