@@ -2,17 +2,15 @@
 import type { DiagnosticSink } from '../../base/diagnostics.js';
 import type { Graph } from '../ir/ir.js';
 import type { TargetSpec } from '../../targets/target.js';
-import type { PassOption } from './options.js';
+import type { OptionValues, PassOption } from './options.js';
 
-// Option declarations (and their checks) live in options.ts and option-values.ts.
-export type { PassOption } from './options.js';
-
-/** Options of one compile; passes read the ones they declare. */
-export type CompileOptions = Readonly<Record<string, unknown>>;
+// Options are declared (and typed, and checked) by options.ts and option-values.ts.
+export type { CompileOptions, OptionValues, PassOption } from './options.js';
 
 export interface PassContext {
   readonly target?: TargetSpec;
-  readonly options: CompileOptions;
+  /** Options of one compile; a pass reads the ones it declares (readOption checks them). */
+  readonly options: OptionValues;
   readonly diagnostics: DiagnosticSink;
   /** Path of the model being compiled (diagnostics, import-onnx). */
   readonly modelPath?: string;
