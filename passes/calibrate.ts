@@ -7,6 +7,8 @@
 import type { Node } from '../compiler/ir/ir.js';
 import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { defineOptions } from '../compiler/pass-manager/options.js';
+import { readOption } from '../compiler/pass-manager/option-values.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys, calibratedAdcSteps, type AdcRange } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactorsOf, dequantFactors } from '../compiler/cim/dequant-factor.js';
@@ -44,30 +46,53 @@ interface LayerState {
   hist?: MacHistograms;
 }
 
+/** The `adcRange` option's values: 'mse' or 'sigma:K'. */
+export type AdcRangeText = 'mse' | `sigma:${number}`;
+
+/** A tensor given in memory (what readNpy and makeTensor return). */
+function checkTensor(v: unknown, flag: string): RtTensor {
+  const t = v as Partial<RtTensor> | null;
+  if (typeof t === 'object' && t !== null && Array.isArray(t.shape) && ArrayBuffer.isView(t.data)) return t as RtTensor;
+  throw new CimcError('CIM2006', `${flag} must be a tensor (readNpy or makeTensor), got '${String(v)}'`, { field: flag });
+}
+
+/** The options calibrate reads: their one declaration (flags, explain, types and checks come from it). */
+export const calibrateOptions = defineOptions({
+  calib: {
+    type: 'string', flag: '--calib <x.npy>',
+    description: 'calibration inputs (.npy, batch along the first axis): measure activation scales and ADC steps',
+  },
+  calibData: {
+    type: 'tensor', flag: false, check: checkTensor,
+    description: 'calibration inputs as a tensor in memory, instead of a --calib file',
+  },
+  calibSamples: { type: 'integer', min: 1, default: 256, flag: '--calib-samples <n>', description: 'how many calibration samples to use' },
+  adcRange: {
+    type: 'adc-range', default: 'mse', flag: '--adc-range <mse|sigma:K>',
+    check: (v: unknown): AdcRangeText => (parseAdcRange(v), v as AdcRangeText),
+    description: "ADC step from squared-error minimisation ('mse') or a mean + K·std clip ('sigma:K')",
+  },
+});
+
 export const calibrate = definePass({
   name: 'calibrate',
   summary: 'Measure activation ranges and per-column MAC distributions on calibration inputs; set activation scales and ADC steps.',
   requires: ['cim-quantized'],
   provides: ['cim-calibrated'],
-  options: [
-    { name: 'calib', type: 'string', description: 'calibration inputs (.npy, batch along the first axis)' },
-    { name: 'calibSamples', type: 'number', default: 256, description: 'how many calibration samples to use' },
-    { name: 'adcRange', type: 'string', default: 'mse', description: "ADC step from squared-error minimisation ('mse') or a mean + K·std clip ('sigma:K')" },
-  ],
+  options: Object.values(calibrateOptions),
   run(graph, ctx) {
-    const source = ctx.options.calib;
-    const given = ctx.options.calibData as RtTensor | undefined;
+    const source = readOption(ctx.options, calibrateOptions.calib);
+    const given = readOption(ctx.options, calibrateOptions.calibData);
     if (source === undefined && given === undefined) return { graph, changed: false };
     const data = given ?? readNpy(String(source));
-    const range = parseAdcRange(ctx.options.adcRange);
+    const range = parseAdcRange(readOption(ctx.options, calibrateOptions.adcRange));
     if (graph.inputs.length !== 1) throw new CimcError('CIM2006', `--calib needs a model with one input; this one has ${graph.inputs.length}`);
     const inputName = graph.inputs[0];
     const inShape = graph.staticShape(inputName)!;
     if (data.shape.length !== inShape.length || data.shape.slice(1).some((d, i) => d !== inShape[i + 1])) {
       throw new CimcError('CIM4004', `calibration data has shape [${data.shape.join(',')}], the model input '${inputName}' is [${inShape.join(',')}]`, { field: '--calib' });
     }
-    const requested = ctx.options.calibSamples === undefined ? 256 : Number(ctx.options.calibSamples);
-    if (!Number.isInteger(requested) || requested < 1) throw new CimcError('CIM2006', '--calib-samples must be a positive integer', { field: '--calib-samples' });
+    const requested = readOption(ctx.options, calibrateOptions.calibSamples);
     const samples = Math.min(requested, data.shape[0]);
     const perSample = inShape.reduce((a, b) => a * b, 1) / inShape[0];
     const batchOf = inShape[0];

@@ -11,22 +11,30 @@
  */
 import { defaultMaxFoldElements } from '../compiler/const-eval/index.js';
 import { subgraphsOf, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
-import { definePass, optionNumber } from '../compiler/pass-manager/pass.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
+import { defineOptions } from '../compiler/pass-manager/options.js';
+import { readOption } from '../compiler/pass-manager/option-values.js';
 import type { Tensor } from '../base/tensor.js';
 import { freeVariables, renameNode, Renames, valuesRead, valuesReadBy } from './canonicalize-names.js';
 import { dropPassThrough, foldConstant, foldStaticShape, inlineConstantIf, Refusal, tableRule, type RewriteContext, type TableRule } from './canonicalize-rules.js';
+
+/** The options canonicalize reads: their one declaration (flags, explain, types and checks come from it). */
+export const canonicalizeOptions = defineOptions({
+  foldMaxElements: {
+    type: 'number', default: defaultMaxFoldElements, flag: '--fold-max-elements <n>',
+    description: 'largest tensor (elements) constant folding may create; larger results keep their node',
+  },
+});
 
 export const canonicalize = definePass({
   name: 'canonicalize',
   summary: 'Remove Identity/Dropout, fold constants (and Shape of static shapes), inline If on a constant condition, drop dead nodes and unused constants.',
   requires: ['imported'],
   provides: ['canonical'],
-  options: [
-    { name: 'foldMaxElements', type: 'number', default: defaultMaxFoldElements, description: 'largest tensor (elements) constant folding may create; larger results keep their node' },
-  ],
+  options: Object.values(canonicalizeOptions),
   run(graph, ctx) {
     const result = canonicalizeGraph(graph, {
-      maxElements: optionNumber(ctx, 'foldMaxElements') ?? defaultMaxFoldElements,
+      maxElements: readOption(ctx.options, canonicalizeOptions.foldMaxElements),
       note: (message, node) => ctx.diagnostics.note('CIM2004', message, { node: node.name, opType: node.opType, pass: 'canonicalize' }),
     });
     for (const [key, count] of Object.entries(result.counts)) ctx.stats.set(`canonicalize.${key}`, (ctx.stats.get(`canonicalize.${key}`) ?? 0) + count);

@@ -1,12 +1,19 @@
 /** emit-plan: the plan JSON (+ binary sidecar), schema-checked and deterministic. */
+import { replicateOptions } from './replicate.js';
 import * as path from 'node:path';
 import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { defineOptions, type PassOption } from '../compiler/pass-manager/options.js';
+import { readOption } from '../compiler/pass-manager/option-values.js';
 import { buildPlan, type BuiltPlan } from '../compiler/emit/build-plan.js';
 import { checkPlanSchema } from '../plan/reader.js';
 import { cimcVersion } from '../base/version.js';
-import './calibrate.js';
+import { calibrateOptions } from './calibrate.js';
 import './import-onnx.js';
+import { inferShapesOptions } from './infer-shapes.js';
+import { legalizeCimOptions } from './legalize-cim.js';
+import { quantizeWeightsOptions } from './quantize-weights.js';
+import { selectCimOptions } from './select-cim.js';
 
 declare module '../compiler/ir/ir.js' {
   interface GraphAnnotations {
@@ -15,26 +22,41 @@ declare module '../compiler/ir/ir.js' {
   }
 }
 
-/** Options recorded in the plan: only what changes the result, in a stable key order. */
-export const recordedOptionNames = [
-  'tiling', 'encoding', 'sliceLayout', 'packGroups', 'weightGranularity', 'weightScale', 'psumGranularity',
-  'weightBits', 'actBits', 'dacBits', 'adcBits', 'keepDigital', 'inputShapes', 'adcRange', 'calibSamples',
-] as const;
+const { tiling, encoding, sliceLayout, packGroups, weightBits, actBits, dacBits, adcBits } = legalizeCimOptions;
+
+/**
+ * The options the plan's `options` record holds: only what changes the result, as given (not
+ * checked: they were, by the passes that read them), in a stable key order that plans keep.
+ */
+export const recordedOptions: readonly PassOption[] = [
+  tiling, encoding, sliceLayout, packGroups, ...Object.values(quantizeWeightsOptions),
+  weightBits, actBits, dacBits, adcBits, selectCimOptions.keepDigital, inferShapesOptions.inputShapes,
+  calibrateOptions.adcRange, calibrateOptions.calibSamples, replicateOptions.arrayBudget,
+];
+
+export const recordedOptionNames: readonly string[] = recordedOptions.map((o) => o.name);
+
+/** The options emit-plan reads: their one declaration (flags, explain, types and checks come from it). */
+export const emitPlanOptions = defineOptions({
+  embed: { type: 'boolean', default: false, flag: '--embed', description: 'embed tensors as base64 in the JSON instead of a sidecar .bin file' },
+  sidecarUri: {
+    type: 'string', default: 'plan.bin', flag: false,
+    description: "the sidecar's file name the plan refers to (the CLI takes it from -o: PLAN.json → PLAN.bin)",
+  },
+});
 
 export const emitPlan = definePass({
   name: 'emit-plan',
   summary: 'Build the plan JSON and its binary sidecar, deterministically, and check it against schemas/plan.schema.json.',
   requires: ['cim-placed'],
   provides: ['plan'],
-  options: [
-    { name: 'embed', type: 'boolean', default: false, description: 'embed tensors as base64 instead of a sidecar .bin file' },
-  ],
+  options: Object.values(emitPlanOptions),
   run(graph, ctx) {
     if (!ctx.target) throw new CimcError('CIM2000', 'emit-plan needs a target');
     const options: Record<string, unknown> = {};
     for (const k of recordedOptionNames) if (ctx.options[k] !== undefined) options[k] = ctx.options[k];
-    const embed = ctx.options.embed === true;
-    const sidecarUri = typeof ctx.options.sidecarUri === 'string' ? ctx.options.sidecarUri : 'plan.bin';
+    const embed = readOption(ctx.options, emitPlanOptions.embed);
+    const sidecarUri = readOption(ctx.options, emitPlanOptions.sidecarUri);
     const calibration = graph.annotations.calibration;
     const built = buildPlan({
       graph, target: ctx.target, options,

@@ -13,6 +13,7 @@ import { legalizeCim } from './legalize-cim.js';
 import { quantizeWeights } from './quantize-weights.js';
 import { calibrate } from './calibrate.js';
 import { place } from './place.js';
+import { replicate } from './replicate.js';
 import { emitPlan } from './emit-plan.js';
 
 /** Every pass shipped with cimc, in pipeline order. */
@@ -26,13 +27,14 @@ export const builtinPasses: readonly Pass[] = [
   quantizeWeights,
   calibrate,
   place,
+  replicate,
   emitPlan,
 ];
 
 /** The default pipeline: a value you can print and replace with --passes. */
 export const defaultPipeline: readonly string[] = [
   'import-onnx', 'canonicalize', 'infer-shapes', 'canonicalize', 'fold-batchnorm',
-  'select-cim', 'legalize-cim', 'quantize-weights', 'calibrate', 'place', 'emit-plan',
+  'select-cim', 'legalize-cim', 'quantize-weights', 'calibrate', 'place', 'replicate', 'emit-plan',
 ];
 
 /** What `cimc inspect` runs. */

@@ -7,9 +7,11 @@
  * Any other free dim is an error that says how to bind it.
  */
 import { CimcError, type DiagnosticSink } from '../base/diagnostics.js';
-import { parseInputShapes, type InputShapes } from '../compiler/shape-rules/input-shapes.js';
+import { checkInputShapes, parseInputShapes, type InputShapes } from '../compiler/shape-rules/input-shapes.js';
 import type { Dim, Graph, ValueType } from '../compiler/ir/ir.js';
-import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
+import { defineOptions } from '../compiler/pass-manager/options.js';
+import { readOption } from '../compiler/pass-manager/option-values.js';
 import { inferGraphShapes } from '../compiler/shape-rules/infer-graph.js';
 import type { InferredValue } from '../compiler/shape-rules/types.js';
 import type { DType } from '../base/tensor.js';
@@ -18,23 +20,29 @@ const passName = 'infer-shapes';
 
 const controlFlowOps = new Set(['If', 'Loop', 'Scan']);
 
+/** The options infer-shapes reads: their one declaration (flags, explain, types and checks come from it). */
+export const inferShapesOptions = defineOptions({
+  inputShapes: {
+    type: 'input-shapes', flag: '--input-shape <name=DxD...>', repeatable: true,
+    check: checkInputShapes,
+    // The CLI always passes its bindings, {} when there are none (plans record it so).
+    fromFlag: (raw) => parseInputShapes(typeof raw === 'string' ? [raw] : raw),
+    description: 'bind a dynamic input shape, e.g. input=1x3x224x224; repeatable. A free batch dim (axis 0) defaults to 1',
+  },
+  partialShapes: {
+    type: 'boolean', default: false, flag: '--partial-shapes',
+    description: 'leave values computed by If/Loop/Scan that cannot be typed untyped (with a warning) instead of failing; used by cimc inspect',
+  },
+});
+
 export const inferShapes = definePass({
   name: passName,
   summary: 'Give every value a dtype and a static shape, binding dynamic input dims from --input-shape.',
   requires: ['imported'],
   provides: ['shapes'],
-  options: [{
-    name: 'inputShapes',
-    type: 'list',
-    description: 'NAME=DxDx… bindings for dynamic input dims (--input-shape); a free batch dim (axis 0) defaults to 1',
-  }, {
-    name: 'partialShapes',
-    type: 'boolean',
-    default: false,
-    description: 'leave values computed by If/Loop/Scan that cannot be typed untyped (with a warning) instead of failing; used by cimc inspect',
-  }],
+  options: Object.values(inferShapesOptions),
   run(graph, ctx) {
-    const inputs = bindInputShapes(graph, readInputShapes(ctx), ctx.diagnostics);
+    const inputs = bindInputShapes(graph, readOption(ctx.options, inferShapesOptions.inputShapes) ?? {}, ctx.diagnostics);
     const inferred = inferGraphShapes(graph, {
       inputs,
       onDeclaredMismatch({ value, node, declared, inferred: actual }) {
@@ -42,7 +50,7 @@ export const inferShapes = definePass({
           `'${value}' is declared ${typeText(declared.dtype, declared.shape)} in the model but infers as ${typeText(actual.dtype, actual.shape)}; using the inferred type`,
           { node: node.name, opType: node.opType, pass: passName, file: ctx.modelPath });
       },
-      ...(ctx.options.partialShapes === true ? {
+      ...(readOption(ctx.options, inferShapesOptions.partialShapes) ? {
         onUnsupported(e: CimcError) {
           // Only control flow is shown untyped; an unknown op or domain stays an error.
           if (!controlFlowOps.has(e.diagnostic.opType ?? '')) throw e;
@@ -59,24 +67,6 @@ export const inferShapes = definePass({
 
 function typeText(dtype: DType | undefined, shape: readonly Dim[] | undefined): string {
   return `${dtype ?? '?'}${shape ? `[${shape.join(',')}]` : '[?]'}`;
-}
-
-/** The `inputShapes` option: parsed bindings, or NAME=DxD… strings. */
-function readInputShapes(ctx: PassContext): InputShapes {
-  const raw = ctx.options.inputShapes;
-  if (raw === undefined) return {};
-  if (Array.isArray(raw) && raw.every((s) => typeof s === 'string')) return parseInputShapes(raw as string[]);
-  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
-    const out: Record<string, number[]> = {};
-    for (const [name, dims] of Object.entries(raw)) {
-      if (!Array.isArray(dims) || dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-        throw new CimcError('CIM1006', `--input-shape for '${name}' must be a list of non-negative integers`, { field: '--input-shape' });
-      }
-      out[name] = dims as number[];
-    }
-    return out;
-  }
-  throw new CimcError('CIM2006', 'option inputShapes must map input names to dims', { field: 'inputShapes' });
 }
 
 /** A symbolic dim as users see it: its dim_param, or a note that the file left it unnamed. */

@@ -5,12 +5,15 @@
 import { CimcError } from '../base/diagnostics.js';
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { defineOptions } from '../compiler/pass-manager/options.js';
+import { readOptions } from '../compiler/pass-manager/option-values.js';
 import type { CimLayerBits, RowTile } from '../plan/types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
-import { layerBits, mappingOptions } from '../compiler/cim/bits.js';
+import { adcBitsFromFlag, checkAdcBits, layerBits, mappingOptions } from '../compiler/cim/bits.js';
 import { layerMatrix } from '../compiler/cim/geometry.js';
 import { isNonNegative } from '../compiler/cim/sign-analysis.js';
 import { tileLayer } from '../compiler/cim/tiling.js';
+import { quantizeWeightsOptions } from './quantize-weights.js';
 
 /**
  * Numbers the runtime accumulates must stay exact: Σq per (tile, channel) is stored as int32,
@@ -34,26 +37,49 @@ function firstNonFinite(a: Float32Array): number {
   return -1;
 }
 
+/** The options legalize-cim reads: their one declaration (flags, explain, types and checks come from it). */
+export const legalizeCimOptions = defineOptions({
+  tiling: {
+    type: 'string', choices: ['whole-kernel', 'dense'], default: 'whole-kernel', flag: '--tiling <policy>',
+    description: "row tiles of whole input channels (the seed's grouped-convolution tiling) or dense rows that cut kernels",
+  },
+  encoding: {
+    type: 'string', choices: ['differential', 'offset'], defaultText: "the target's", flag: '--encoding <enc>',
+    description: 'signed-weight encoding: a ± array pair, or cells storing q + 2^(b−1)',
+  },
+  sliceLayout: {
+    type: 'string', choices: ['separate', 'adjacent'], default: 'separate', flag: '--slice-layout <layout>',
+    description: 'slices and polarities in separate arrays (the seed) or adjacent columns',
+  },
+  packGroups: {
+    type: 'boolean', default: false, flag: '--pack-groups',
+    description: 'pack small groups of grouped/depthwise convs block-diagonally into shared arrays',
+  },
+  weightBits: { type: 'integer', min: 1, max: 16, defaultText: "the target's", flag: '--weight-bits <n>', description: 'weight bits' },
+  actBits: { type: 'integer', min: 1, max: 16, defaultText: "the target's", flag: '--act-bits <n>', description: 'activation bits' },
+  dacBits: {
+    type: 'integer', min: 1, max: 16, defaultText: "the target's, at most the activation bits", flag: '--dac-bits <n>',
+    description: 'DAC bits per input cycle',
+  },
+  adcBits: {
+    type: 'adc-bits', defaultText: "the target's", flag: '--adc-bits <n|1.5|ideal>', check: checkAdcBits, fromFlag: adcBitsFromFlag,
+    description: "ADC bits: 1..16, 1.5 (three levels) or 'ideal' (no ADC quantization: the exact integer path)",
+  },
+});
+
 export const legalizeCim = definePass({
   name: 'legalize-cim',
   summary: 'Unroll selected layers (im2col) into row tiles, column tiles, bit slices and polarities on the target arrays.',
   requires: ['cim-selected'],
   provides: ['cim-legal'],
-  options: [
-    { name: 'tiling', type: 'string', choices: ['whole-kernel', 'dense'], default: 'whole-kernel', description: "row tiles of whole input channels (the seed's grouped-convolution tiling) or dense rows that cut kernels" },
-    { name: 'encoding', type: 'string', choices: ['differential', 'offset'], description: 'signed-weight encoding (default: the target\'s)' },
-    { name: 'sliceLayout', type: 'string', choices: ['separate', 'adjacent'], default: 'separate', description: 'slices and polarities in separate arrays (the seed) or adjacent columns' },
-    { name: 'packGroups', type: 'boolean', default: false, description: 'pack small groups of grouped/depthwise convs block-diagonally into shared arrays' },
-    { name: 'weightBits', type: 'number', description: 'weight bits (default: the target\'s)' },
-    { name: 'actBits', type: 'number', description: 'activation bits (default: the target\'s)' },
-    { name: 'dacBits', type: 'number', description: 'DAC bits per input cycle (default: the target\'s)' },
-    { name: 'adcBits', type: 'string', description: "ADC bits: N, 1.5 or 'ideal' (default: the target's)" },
-  ],
+  options: Object.values(legalizeCimOptions),
   run(graph, ctx) {
     const target = ctx.target;
     if (!target) throw new CimcError('CIM2000', 'legalize-cim needs a target (--target)');
-    const opts = mappingOptions(ctx.options, target);
-    const bits = layerBits(ctx.options, target);
+    const { tiling, encoding, sliceLayout, packGroups, weightBits, actBits, dacBits, adcBits } = legalizeCimOptions;
+    // quantize-weights' options are checked here too, so that a bad one stops the compile before any layer is tiled.
+    const opts = mappingOptions(readOptions(ctx.options, { tiling, encoding, sliceLayout, packGroups, ...quantizeWeightsOptions }), target);
+    const bits = layerBits(readOptions(ctx.options, { weightBits, actBits, dacBits, adcBits }), target);
     if (opts.encoding === 'offset' && bits.weight < 2) {
       throw new CimcError('CIM2006', 'offset encoding needs at least 2 weight bits', { field: '--weight-bits' });
     }

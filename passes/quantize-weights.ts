@@ -5,8 +5,9 @@
  */
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { defineOptions } from '../compiler/pass-manager/options.js';
+import { readOptions } from '../compiler/pass-manager/option-values.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
-import { mappingOptions } from '../compiler/cim/bits.js';
 import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
@@ -155,19 +156,31 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   };
 }
 
+/** The options quantize-weights reads: their one declaration (flags, explain, types and checks come from it). */
+export const quantizeWeightsOptions = defineOptions({
+  weightGranularity: {
+    type: 'string', choices: ['layer', 'channel', 'array', 'column'], default: 'column', flag: '--weight-granularity <g>',
+    description: 'weight scale shared per layer, output channel, array or column',
+  },
+  weightScale: {
+    type: 'string', choices: ['maxabs', 'mse'], default: 'maxabs', flag: '--weight-scale <method>',
+    description: 'weight scale from max |w| or by squared-error search over clip ratios',
+  },
+  psumGranularity: {
+    type: 'string', choices: ['layer', 'array', 'column'], default: 'column', flag: '--psum-granularity <g>',
+    description: 'ADC step shared per layer, array or column',
+  },
+});
+
 export const quantizeWeights = definePass({
   name: 'quantize-weights',
   summary: 'Per-column (or coarser) weight scales, integer cells per slice and polarity, ADC steps, per-column dequantization factors.',
   requires: ['cim-legal'],
   provides: ['cim-quantized'],
-  options: [
-    { name: 'weightGranularity', type: 'string', choices: ['layer', 'channel', 'array', 'column'], default: 'column', description: 'weight scale shared per layer, output channel, array or column' },
-    { name: 'weightScale', type: 'string', choices: ['maxabs', 'mse'], default: 'maxabs', description: 'weight scale from max |w| or by squared-error search over clip ratios' },
-    { name: 'psumGranularity', type: 'string', choices: ['layer', 'array', 'column'], default: 'column', description: 'ADC step shared per layer, array or column' },
-  ],
+  options: Object.values(quantizeWeightsOptions),
   run(graph, ctx) {
     if (!ctx.target) throw new CimcError('CIM2000', 'quantize-weights needs a target (--target)');
-    const opts = mappingOptions(ctx.options, ctx.target);
+    const opts = readOptions(ctx.options, quantizeWeightsOptions);
     let layers = 0;
     const nodes = graph.nodes.map((node): Node => {
       const cim = node.annotations?.cim;

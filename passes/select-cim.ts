@@ -4,7 +4,9 @@
  */
 import { CimcError } from '../base/diagnostics.js';
 import type { Graph, Node } from '../compiler/ir/ir.js';
-import { definePass, optionList } from '../compiler/pass-manager/pass.js';
+import { definePass } from '../compiler/pass-manager/pass.js';
+import { defineOptions } from '../compiler/pass-manager/options.js';
+import { readOption } from '../compiler/pass-manager/option-values.js';
 import type { CimNodeAnnotation } from '../compiler/cim/annotations.js';
 import '../compiler/cim/annotations.js';
 
@@ -46,16 +48,22 @@ export function cimCandidateProblem(graph: Graph, node: Node): string | undefine
   }
 }
 
+/** The options select-cim reads: their one declaration (flags, explain, types and checks come from it). */
+export const selectCimOptions = defineOptions({
+  keepDigital: {
+    type: 'list', default: [], flag: '--keep-digital <names>',
+    description: "comma-separated node names to keep digital; 'first' and 'last' name the first and last crossbar candidates",
+  },
+});
+
 export const selectCim = definePass({
   name: 'select-cim',
   summary: 'Choose which Conv/Gemm/MatMul with constant weights run on crossbars; the rest stay digital.',
   requires: ['shapes'],
   provides: ['cim-selected'],
-  options: [
-    { name: 'keepDigital', type: 'list', description: "node names to keep digital; 'first' and 'last' name the first and last crossbar candidates", default: [] },
-  ],
+  options: Object.values(selectCimOptions),
   run(graph, ctx) {
-    const keep = new Set(optionList(ctx, 'keepDigital'));
+    const keep = new Set(readOption(ctx.options, selectCimOptions.keepDigital));
     const matrixOps = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
     const candidates = graph.nodes.filter((n) => matrixOps.has(n.opType) && !cimCandidateProblem(graph, n));
     const named = new Set(graph.nodes.map((n) => n.name));

@@ -1,7 +1,11 @@
-/** Effective bit widths and mapping options: the target's, overridden by compile options. */
+/**
+ * Effective bit widths and mapping options: the target's, overridden by compile options. The
+ * options arrive checked (by their declarations in passes/legalize-cim.ts and
+ * passes/quantize-weights.ts); what is left here is the target's defaults and the checks that
+ * need several values at once.
+ */
 import { CimcError } from '../../base/diagnostics.js';
-import type { CompileOptions } from '../pass-manager/pass.js';
-import type { TargetSpec } from '../../targets/target.js';
+import type { AdcBits, TargetSpec } from '../../targets/target.js';
 import type { CimLayerBits, Granularity } from '../../plan/types.js';
 
 export interface MappingOptions {
@@ -14,45 +18,44 @@ export interface MappingOptions {
   psumGranularity: Exclude<Granularity, 'channel'>;
 }
 
-function pick<T extends string>(options: CompileOptions, name: string, allowed: readonly T[], fallback: T): T {
-  const v = options[name];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'string' || !allowed.includes(v as T)) {
-    throw new CimcError('CIM2006', `--${kebab(name)} must be one of ${allowed.join('|')}, got '${String(v)}'`, { field: `--${kebab(name)}` });
-  }
-  return v as T;
-}
+/** The mapping options as read (declared defaults applied); an unset encoding is the target's. */
+export type MappingOptionValues = Omit<MappingOptions, 'encoding'> & { encoding?: MappingOptions['encoding'] };
 
-export const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-export function mappingOptions(options: CompileOptions, target: TargetSpec): MappingOptions {
+export function mappingOptions(values: MappingOptionValues, target: TargetSpec): MappingOptions {
   return {
-    tiling: pick(options, 'tiling', ['whole-kernel', 'dense'] as const, 'whole-kernel'),
-    encoding: pick(options, 'encoding', ['differential', 'offset'] as const, target.encoding),
-    sliceLayout: pick(options, 'sliceLayout', ['separate', 'adjacent'] as const, 'separate'),
-    packGroups: options.packGroups === true,
-    weightGranularity: pick(options, 'weightGranularity', ['layer', 'channel', 'array', 'column'] as const, 'column'),
-    weightScale: pick(options, 'weightScale', ['maxabs', 'mse'] as const, 'maxabs'),
-    psumGranularity: pick(options, 'psumGranularity', ['layer', 'array', 'column'] as const, 'column'),
+    tiling: values.tiling,
+    encoding: values.encoding ?? target.encoding,
+    sliceLayout: values.sliceLayout,
+    packGroups: values.packGroups,
+    weightGranularity: values.weightGranularity,
+    weightScale: values.weightScale,
+    psumGranularity: values.psumGranularity,
   };
 }
 
-function intOption(options: CompileOptions, name: string, fallback: number, min: number, max: number): number {
-  const v = options[name];
-  if (v === undefined || v === null) return fallback;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new CimcError('CIM2006', `--${kebab(name)} must be an integer in ${min}..${max}, got '${String(v)}'`, { field: `--${kebab(name)}` });
-  }
-  return n;
+/** The bit-width options as read; unset ones are the target's. */
+export interface BitOptionValues {
+  weightBits?: number;
+  actBits?: number;
+  dacBits?: number;
+  adcBits?: AdcBits;
 }
 
-export function parseAdcBits(v: unknown, fallback: number | 'ideal'): number | 'ideal' {
-  if (v === undefined || v === null) return fallback;
+/** Checks an ADC resolution (the `adcBits` declaration's check): 1..16 bits, 1.5 (three levels) or ideal. */
+export function checkAdcBits(v: unknown, flag: string): AdcBits {
   if (v === 'ideal') return 'ideal';
   const n = typeof v === 'number' ? v : Number(v);
   if (n === 1.5 || (Number.isInteger(n) && n >= 1 && n <= 16)) return n;
-  throw new CimcError('CIM2006', `--adc-bits must be 1..16, 1.5 or ideal, got '${String(v)}'`, { field: '--adc-bits' });
+  throw new CimcError('CIM2006', `${flag} must be 1..16, 1.5 or ideal, got '${String(v)}'`, { field: flag });
+}
+
+/** `--adc-bits` text to a value: 'ideal' or a number, whose range the pass checks (as a library caller's). */
+export function adcBitsFromFlag(raw: string | readonly string[], flag: string): AdcBits {
+  const text = String(raw);
+  if (text === 'ideal') return 'ideal';
+  const n = Number(text);
+  if (Number.isNaN(n)) throw new CimcError('CIM2006', `${flag} must be 1..16, 1.5 or ideal, got '${text}'`, { field: flag });
+  return n;
 }
 
 export function adcLevels(bits: number | 'ideal'): number {
@@ -60,12 +63,12 @@ export function adcLevels(bits: number | 'ideal'): number {
   return bits === 1.5 ? 3 : 2 ** bits;
 }
 
-export function layerBits(options: CompileOptions, target: TargetSpec): CimLayerBits {
-  const weight = intOption(options, 'weightBits', target.weightBits, 1, 16);
-  const activation = intOption(options, 'actBits', target.activationBits, 1, 16);
-  const dac = intOption(options, 'dacBits', Math.min(target.dacBits, activation), 1, 16);
+export function layerBits(values: BitOptionValues, target: TargetSpec): CimLayerBits {
+  const weight = values.weightBits ?? target.weightBits;
+  const activation = values.actBits ?? target.activationBits;
+  const dac = values.dacBits ?? Math.min(target.dacBits, activation);
   const cell = target.array.cellBits;
-  const adc = parseAdcBits(options.adcBits, target.adc.bits);
+  const adc = values.adcBits ?? target.adc.bits;
   if (dac > activation) throw new CimcError('CIM2006', `--dac-bits (${dac}) exceeds the activation bits (${activation})`, { field: '--dac-bits' });
   if (cell > weight) throw new CimcError('CIM3004', `cell bits (${cell}) exceed the weight bits (${weight})`, { field: '--weight-bits' });
   return {

@@ -106,6 +106,23 @@ function units(arrays: number, cost: CostSpec): { array: number; group: number; 
   return { array: arrays, group, tile };
 }
 
+export interface StageTiming { arrayCycles: number; cycleTimeNs: number; stageTimeNs: number }
+
+/**
+ * Time of a crossbar layer's pipeline stage per inference: ⌈V / replicas⌉ · k · rounds array
+ * cycles, each the slower of the array read and the ADC converting its columns in turn.
+ */
+export function stageTiming(l: NonNullable<CostLayer['layout']>, replicas: number, batch: number, target: CostTarget, cost: CostSpec): StageTiming {
+  const columnsPerAdc = cost.adc.columnsPerAdc ?? target.adc.columnsPerAdc ?? 1;
+  const maxRows = Math.max(0, ...l.arrays.map((a) => a.rowsUsed));
+  const maxCols = Math.max(0, ...l.arrays.map((a) => a.colsUsed));
+  const vectors = Math.ceil(outputVectors(l.geometry) / batch / replicas);
+  const rounds = Math.max(1, Math.ceil(maxRows / (cost.array.rowsPerActivation ?? target.array.rows)));
+  const arrayCycles = vectors * l.bits.cycles * rounds;
+  const cycleTimeNs = Math.max(cost.array.readTimeNs, Math.min(maxCols, columnsPerAdc) * cost.adc.conversionTimeNs);
+  return { arrayCycles, cycleTimeNs, stageTimeNs: arrayCycles * cycleTimeNs };
+}
+
 function layerCost(layer: CostLayer, input: CostInput): LayerCost {
   const { cost, target, batch } = input;
   const perInference = 1 / batch;
@@ -121,7 +138,6 @@ function layerCost(layer: CostLayer, input: CostInput): LayerCost {
   const { rows, cols } = target.array;
   const columnsPerAdc = cost.adc.columnsPerAdc ?? target.adc.columnsPerAdc ?? 1;
   const maxRows = Math.max(0, ...l.arrays.map((a) => a.rowsUsed));
-  const maxCols = Math.max(0, ...l.arrays.map((a) => a.colsUsed));
   const lossless = losslessAdcBits(maxRows, l.bits.cell, l.bits.dac);
   const costedBits = l.bits.adc === 'ideal' ? lossless : l.bits.adc;
   const adc = adcAt(cost.adc, costedBits);
@@ -133,11 +149,7 @@ function layerCost(layer: CostLayer, input: CostInput): LayerCost {
   energyPj.dac = events.rowActivations * cost.dac.energyPerActivationPj;
   energyPj.array = events.cellOps * cost.array.energyPerCellOpPj;
 
-  const vectors = Math.ceil(outputVectors(l.geometry) * perInference / layer.replicas);
-  const rounds = Math.ceil(maxRows / (cost.array.rowsPerActivation ?? rows));
-  const arrayCycles = vectors * l.bits.cycles * Math.max(1, rounds);
-  const cycleTimeNs = Math.max(cost.array.readTimeNs, Math.min(maxCols, columnsPerAdc) * cost.adc.conversionTimeNs);
-  const stageTimeNs = arrayCycles * cycleTimeNs;
+  const { arrayCycles, cycleTimeNs, stageTimeNs } = stageTiming(l, layer.replicas, batch, target, cost);
 
   const arrays = l.arrays.length * layer.replicas;
   const u = units(arrays, cost);

@@ -2,23 +2,15 @@
 import type { DiagnosticSink } from '../../base/diagnostics.js';
 import type { Graph } from '../ir/ir.js';
 import type { TargetSpec } from '../../targets/target.js';
+import type { OptionValues, PassOption } from './options.js';
 
-/** A documented option a pass reads from the compile options (shown by `cimc explain`). */
-export interface PassOption {
-  name: string;
-  type: 'string' | 'number' | 'boolean' | 'list';
-  description: string;
-  default?: string | number | boolean | readonly string[];
-  /** Allowed values, for string options. */
-  choices?: readonly string[];
-}
-
-/** Options of one compile; passes read the ones they declare. */
-export type CompileOptions = Readonly<Record<string, unknown>>;
+// Options are declared (and typed, and checked) by options.ts and option-values.ts.
+export type { CompileOptions, OptionValues, PassOption } from './options.js';
 
 export interface PassContext {
   readonly target?: TargetSpec;
-  readonly options: CompileOptions;
+  /** Options of one compile; a pass reads the ones it declares (readOption checks them). */
+  readonly options: OptionValues;
   readonly diagnostics: DiagnosticSink;
   /** Path of the model being compiled (diagnostics, import-onnx). */
   readonly modelPath?: string;

@@ -1,4 +1,4 @@
-/** Parsing of `--input-shape name=1x3x224x224` bindings. */
+/** Parsing and checking of `--input-shape name=1x3x224x224` bindings (option `inputShapes`). */
 import { CimcError } from '../../base/diagnostics.js';
 
 export type InputShapes = Readonly<Record<string, readonly number[]>>;
@@ -19,4 +19,23 @@ export function parseInputShapes(specs: readonly string[]): InputShapes {
     out[name] = shape;
   }
   return out;
+}
+
+/**
+ * The `inputShapes` option as a library caller may give it: NAME=DxD… texts, or input names
+ * mapped to dims (what the CLI passes). The check of its declaration in passes/infer-shapes.ts.
+ */
+export function checkInputShapes(raw: unknown): InputShapes {
+  if (Array.isArray(raw) && raw.every((s) => typeof s === 'string')) return parseInputShapes(raw as string[]);
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const out: Record<string, number[]> = {};
+    for (const [name, dims] of Object.entries(raw)) {
+      if (!Array.isArray(dims) || dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+        throw new CimcError('CIM1006', `--input-shape for '${name}' must be a list of non-negative integers`, { field: '--input-shape' });
+      }
+      out[name] = dims as number[];
+    }
+    return out;
+  }
+  throw new CimcError('CIM2006', 'option inputShapes must map input names to dims', { field: 'inputShapes' });
 }

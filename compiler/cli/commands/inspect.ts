@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
 import { formatInspect, inspectGraph } from '../../driver/inspect.js';
-import { parseInputShapes } from '../../shape-rules/input-shapes.js';
 import { inspectPipeline } from '../../../passes/index.js';
+import { inferShapesOptions } from '../../../passes/infer-shapes.js';
 import { runModel } from '../../driver/run-model.js';
 import type { CliEnv } from '../cli-env.js';
 import { parsePassList, pipelineOptions, printIrAfterOption, printTimings } from './common.js';
+import { optionFlags, optionsFromFlags } from './option-flags.js';
 
 interface InspectFlags {
   json?: boolean;
   passes?: string;
   printIrAfter?: string[];
   timing?: boolean;
-  inputShape?: string[];
 }
 
 export function registerInspect(program: Command, env: CliEnv): void {
@@ -20,13 +20,16 @@ export function registerInspect(program: Command, env: CliEnv): void {
     .argument('<model>', 'ONNX model file')
     .option('--json', 'print JSON instead of text');
   for (const o of pipelineOptions()) cmd.addOption(o);
-  cmd.action(async (model: string, flags: InspectFlags) => {
+  // --input-shape, from its declaration in infer-shapes.
+  const declared = optionFlags([inferShapesOptions.inputShapes]);
+  for (const { flag } of declared) cmd.addOption(flag);
+  cmd.action(async (model: string, flags: InspectFlags & Record<string, unknown>) => {
     const compiler = await env.compiler();
     const result = runModel({
       modelPath: model,
       compiler,
       passes: parsePassList(flags.passes, inspectPipeline),
-      options: { inputShapes: parseInputShapes(flags.inputShape ?? []), partialShapes: true },
+      options: { ...optionsFromFlags(declared, flags), partialShapes: true },
       printIrAfter: printIrAfterOption(flags.printIrAfter),
     });
     env.printDiagnostics(result.diagnostics.items);

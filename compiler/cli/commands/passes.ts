@@ -1,6 +1,30 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import type { CliEnv } from '../cli-env.js';
+import type { Pass } from '../../pass-manager/pass.js';
+import { defaultText, flagName, typeText, type PassOption } from '../../pass-manager/options.js';
+
+/** One option as `cimc explain` shows it, all from its declaration. */
+export function explainOption(o: PassOption): string {
+  const def = defaultText(o);
+  const choices = o.choices ? ` [${o.choices.join('|')}]` : '';
+  const memory = o.flag === false ? ' (no flag: set in memory, by library callers)' : '';
+  return `    ${flagName(o)} <${typeText(o)}>${choices}${def === undefined ? '' : ` (default: ${def})`}${memory}  ${o.description}`;
+}
+
+/** What `cimc explain PASS` prints. */
+export function explainPass(p: Pass, origin: string): string {
+  const lines = [
+    `${p.name}  (from ${origin})`,
+    `  ${p.summary}`,
+    `  requires: ${p.requires.join(', ') || '(nothing)'}`,
+    `  provides: ${p.provides.join(', ') || '(nothing)'}`,
+    '  options:',
+  ];
+  if (!p.options?.length) lines.push('    (none)');
+  for (const o of p.options ?? []) lines.push(explainOption(o));
+  return lines.join('\n') + '\n';
+}
 
 export function registerPasses(program: Command, env: CliEnv): void {
   program.command('passes')
@@ -26,19 +50,6 @@ export function registerPasses(program: Command, env: CliEnv): void {
     .action(async (name: string) => {
       const compiler = await env.compiler();
       const p = compiler.getPass(name);
-      const lines = [
-        `${p.name}  (from ${compiler.origin('pass', p.name)})`,
-        `  ${p.summary}`,
-        `  requires: ${p.requires.join(', ') || '(nothing)'}`,
-        `  provides: ${p.provides.join(', ') || '(nothing)'}`,
-        '  options:',
-      ];
-      if (!p.options?.length) lines.push('    (none)');
-      for (const o of p.options ?? []) {
-        const def = o.default === undefined ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') : String(o.default)})`;
-        const choices = o.choices ? ` [${o.choices.join('|')}]` : '';
-        lines.push(`    --${o.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <${o.type}>${choices}${def}  ${o.description}`);
-      }
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(explainPass(p, compiler.origin('pass', p.name)));
     });
 }
