@@ -5,7 +5,8 @@ import type { PassTiming, RunPipelineOptions } from '../pass-manager/run-passes.
 import { createCompiler, type Compiler } from './create-compiler.js';
 import { runModel } from './run-model.js';
 import type { BuiltPlan } from '../emit/build-plan.js';
-import { resolveTarget, defaultTargetName } from '../../targets/loader.js';
+import { resolveCost, resolveTarget, defaultTargetName, withCost } from '../../targets/loader.js';
+import type { CostSpec } from '../../targets/cost.js';
 import type { TargetSpec } from '../../targets/target.js';
 import '../../passes/emit-plan.js';
 
@@ -13,6 +14,8 @@ export interface CompileRequest extends Omit<RunPipelineOptions, 'initialFacts'>
   model: string;
   /** Target name, path to a target JSON file, or a spec. Default: seed-4b. */
   target?: string | TargetSpec;
+  /** Cost figures in place of the target's: a preset name (targets/costs/), a cost JSON file, or the figures. */
+  cost?: string | CostSpec;
   options?: CompileOptions;
   compiler?: Compiler;
   /** Pass list replacing the compiler's pipeline. */
@@ -29,7 +32,8 @@ export interface CompileResult {
 
 export function compile(req: CompileRequest): CompileResult {
   const compiler = req.compiler ?? createCompiler();
-  const target = typeof req.target === 'object' ? req.target : resolveTarget(req.target ?? defaultTargetName, compiler.targets);
+  const named = typeof req.target === 'object' ? req.target : resolveTarget(req.target ?? defaultTargetName, compiler.targets);
+  const target = req.cost === undefined ? named : withCost(named, typeof req.cost === 'string' ? resolveCost(req.cost) : req.cost);
   const passes = req.passes ?? compiler.pipeline;
   const result = runModel({
     ...req, modelPath: req.model, compiler, target, passes,

@@ -8,11 +8,13 @@ import { parsePassOptionArgs } from './pass-option-args.js';
 import { optionFlags, optionsFromFlags } from './option-flags.js';
 import { builtinOptions } from '../../../passes/compile-options.js';
 import { CimcError } from '../../../base/diagnostics.js';
+import { builtinCostNames } from '../../../targets/loader.js';
 import { progressBar } from '../progress.js';
 
 /** The command's own flags; the compile options' flags come from their declarations. */
 interface CompileFlags {
   target: string;
+  cost?: string;
   output?: string;
   report?: boolean;
   passes?: string;
@@ -27,6 +29,7 @@ export function registerCompile(program: Command, env: CliEnv): void {
     .description('compile an ONNX model into a CIM mapping plan')
     .argument('<model>', 'ONNX model file')
     .option('-t, --target <name|file>', 'target name or JSON file', 'seed-4b')
+    .option('--cost <name|file>', "cost figures in place of the target's: a preset (" + builtinCostNames().join(', ') + ') or a cost JSON file')
     .option('-o, --output <plan.json>', 'plan file to write (sidecar next to it as .bin)')
     .option('--report', 'print the mapping report after compiling');
   for (const { flag } of declared) cmd.addOption(flag);
@@ -49,7 +52,7 @@ export function registerCompile(program: Command, env: CliEnv): void {
     let result;
     try {
       result = compile({
-        model, target: flags.target, compiler, options,
+        model, target: flags.target, cost: flags.cost, compiler, options,
         progress: (f, label) => bar.update(f, label),
         onPassStart: (pass, index, count) => bar.update(index / count, pass),
         passes: flags.passes ? parsePassList(flags.passes, compiler.pipeline) : undefined,
