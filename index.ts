@@ -3,6 +3,8 @@ export { compile, type CompileRequest, type CompileResult } from './compiler/dri
 export { createCompiler, type Compiler, type CreateCompilerOptions } from './compiler/driver/create-compiler.js';
 export { definePass, optionList, optionNumber, optionString, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions } from './compiler/pass-manager/pass.js';
 export type { CompilerPlugin, PassInsertion } from './compiler/pass-manager/plugin.js';
+export type { FactDeclaration } from './compiler/pass-manager/facts.js';
+export type { FactInfo } from './compiler/pass-manager/fact-registry.js';
 export { attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor, subgraphsOf } from './compiler/ir/ir.js';
 export type { CimNodeAnnotation, CimMapping, CimQuantization, CimSelection } from './compiler/cim/annotations.js';
 export { outputVectors } from './compiler/cim/geometry.js';

@@ -7,6 +7,7 @@
 import type { Node } from '../compiler/ir/ir.js';
 import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys } from '../compiler/cim/adc.js';
 import { layerDataFromAnnotations } from '../compiler/calibration/layer-data.js';
@@ -45,8 +46,8 @@ interface LayerState {
 export const calibrate = definePass({
   name: 'calibrate',
   summary: 'Measure activation ranges and per-column MAC distributions on calibration inputs; set activation scales and ADC steps.',
-  requires: ['cim-quantized'],
-  provides: ['cim-calibrated'],
+  requires: [fact('cim-quantized')],
+  provides: [fact('cim-calibrated')],
   options: [
     { name: 'calib', type: 'string', description: 'calibration inputs (.npy, batch along the first axis)' },
     { name: 'calibSamples', type: 'number', default: 256, description: 'how many calibration samples to use' },

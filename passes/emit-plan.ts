@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import { buildPlan, type BuiltPlan } from '../compiler/emit/build-plan.js';
 import { checkPlanSchema } from '../plan/reader.js';
 import { cimcVersion } from '../base/version.js';
@@ -24,8 +25,8 @@ export const recordedOptionNames = [
 export const emitPlan = definePass({
   name: 'emit-plan',
   summary: 'Build the plan JSON and its binary sidecar, deterministically, and check it against schemas/plan.schema.json.',
-  requires: ['cim-placed'],
-  provides: ['plan'],
+  requires: [fact('cim-placed')],
+  provides: [fact('plan')],
   options: [
     { name: 'embed', type: 'boolean', default: false, description: 'embed tensors as base64 instead of a sidecar .bin file' },
   ],

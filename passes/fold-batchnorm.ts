@@ -15,6 +15,7 @@
 import { attrInt, attrFloat, subgraphsOf, type Attr, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
 import { floatToBfloat16Bits, floatToHalfBits } from '../compiler/onnx/export.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import { allocStorage, bfloat16ToFloat, halfToFloat, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
 
 /** Per-channel y = x·scale + shift, in float64. */
@@ -376,8 +377,8 @@ function foldGraph(graph: Graph, ctx: PassContext, counts: { folded: number; kep
 export const foldBatchNorm = definePass({
   name: 'fold-batchnorm',
   summary: 'Fold inference BatchNormalization into the Conv, ConvTranspose or Gemm before it.',
-  requires: ['shapes'],
-  provides: ['no-batchnorm'],
+  requires: [fact('shapes')],
+  provides: [fact('no-batchnorm')],
   run(graph, ctx) {
     const counts = { folded: 0, kept: 0 };
     const result = foldGraph(graph, ctx, counts);

@@ -10,6 +10,7 @@ import { CimcError, type DiagnosticSink } from '../base/diagnostics.js';
 import { parseInputShapes, type InputShapes } from '../compiler/shape-rules/input-shapes.js';
 import type { Dim, Graph, ValueType } from '../compiler/ir/ir.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import { inferGraphShapes } from '../compiler/shape-rules/infer-graph.js';
 import type { InferredValue } from '../compiler/shape-rules/types.js';
 import type { DType } from '../base/tensor.js';
@@ -21,8 +22,8 @@ const controlFlowOps = new Set(['If', 'Loop', 'Scan']);
 export const inferShapes = definePass({
   name: passName,
   summary: 'Give every value a dtype and a static shape, binding dynamic input dims from --input-shape.',
-  requires: ['imported'],
-  provides: ['shapes'],
+  requires: [fact('imported')],
+  provides: [fact('shapes')],
   options: [{
     name: 'inputShapes',
     type: 'list',

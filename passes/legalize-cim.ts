@@ -5,6 +5,7 @@
 import { CimcError } from '../base/diagnostics.js';
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimLayerBits, RowTile } from '../plan/types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
 import { layerBits, mappingOptions } from '../compiler/cim/bits.js';
@@ -37,8 +38,8 @@ function firstNonFinite(a: Float32Array): number {
 export const legalizeCim = definePass({
   name: 'legalize-cim',
   summary: 'Unroll selected layers (im2col) into row tiles, column tiles, bit slices and polarities on the target arrays.',
-  requires: ['cim-selected'],
-  provides: ['cim-legal'],
+  requires: [fact('cim-selected')],
+  provides: [fact('cim-legal')],
   options: [
     { name: 'tiling', type: 'string', choices: ['whole-kernel', 'dense'], default: 'whole-kernel', description: "row tiles of whole input channels (the seed's grouped-convolution tiling) or dense rows that cut kernels" },
     { name: 'encoding', type: 'string', choices: ['differential', 'offset'], description: 'signed-weight encoding (default: the target\'s)' },

@@ -1,12 +1,13 @@
 /** place: give every crossbar array a chip-wide id, in execution order. */
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 
 export const place = definePass({
   name: 'place',
   summary: 'Give every array an id on the macro/chip in execution order; warn when the chip is too small.',
-  requires: ['cim-quantized'],
-  provides: ['cim-placed'],
+  requires: [fact('cim-quantized')],
+  provides: [fact('cim-placed')],
   run(graph, ctx) {
     let next = 0;
     const nodes = graph.nodes.map((node): Node => {

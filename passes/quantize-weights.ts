@@ -4,6 +4,7 @@
  */
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
 import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
@@ -165,8 +166,8 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
 export const quantizeWeights = definePass({
   name: 'quantize-weights',
   summary: 'Per-column (or coarser) weight scales, integer cells per slice and polarity, ADC steps, per-column dequantization factors.',
-  requires: ['cim-legal'],
-  provides: ['cim-quantized'],
+  requires: [fact('cim-legal')],
+  provides: [fact('cim-quantized')],
   options: [
     { name: 'weightGranularity', type: 'string', choices: ['layer', 'channel', 'array', 'column'], default: 'column', description: 'weight scale shared per layer, output channel, array or column' },
     { name: 'weightScale', type: 'string', choices: ['maxabs', 'mse'], default: 'maxabs', description: 'weight scale from max |w| or by squared-error search over clip ratios' },

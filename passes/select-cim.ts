@@ -5,6 +5,7 @@
 import { CimcError } from '../base/diagnostics.js';
 import type { Graph, Node } from '../compiler/ir/ir.js';
 import { definePass, optionList } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimNodeAnnotation } from '../compiler/cim/annotations.js';
 import '../compiler/cim/annotations.js';
 
@@ -49,8 +50,8 @@ export function cimCandidateProblem(graph: Graph, node: Node): string | undefine
 export const selectCim = definePass({
   name: 'select-cim',
   summary: 'Choose which Conv/Gemm/MatMul with constant weights run on crossbars; the rest stay digital.',
-  requires: ['shapes'],
-  provides: ['cim-selected'],
+  requires: [fact('shapes')],
+  provides: [fact('cim-selected')],
   options: [
     { name: 'keepDigital', type: 'list', description: "node names to keep digital; 'first' and 'last' name the first and last crossbar candidates", default: [] },
   ],

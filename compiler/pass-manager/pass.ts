@@ -36,9 +36,12 @@ export interface PassResult {
 export interface Pass {
   readonly name: string;
   readonly summary: string;
-  /** Facts that must hold before the pass runs (checked, never run implicitly). */
+  /**
+   * Facts that must hold before the pass runs (checked, never run implicitly). Each must be
+   * provided by a registered pass (compiler/pass-manager/facts.ts for the built-in ones).
+   */
   readonly requires: readonly string[];
-  /** Facts that hold after it. */
+  /** Facts that hold after it: built-in ones, or the plugin's own. */
   readonly provides: readonly string[];
   readonly options?: readonly PassOption[];
   run(graph: Graph, ctx: PassContext): PassResult;

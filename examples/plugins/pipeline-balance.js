@@ -173,6 +173,7 @@ export function pipelineBalancePlugin(settings = {}) {
   return {
     name: 'pipeline-balance',
     passes: [makePipelineBalancePass(settings)],
+    facts: [{ name: 'pipeline-balanced', summary: 'graph.annotations.pipelineBalance and node.annotations.replicas hold the replication of the slowest layers' }],
     targets: [vendorReram],
     insert: [{ pass: PASS, after: 'place' }],
   };
