@@ -47,7 +47,8 @@ export const calibrate = definePass({
   name: 'calibrate',
   summary: 'Measure activation ranges and per-column MAC distributions on calibration inputs; set activation scales and ADC steps.',
   requires: [fact('cim-quantized')],
-  provides: [fact('cim-calibrated')],
+  // Nothing new holds: without --calib it changes nothing, and place/emit-plan run either way.
+  provides: [],
   options: [
     { name: 'calib', type: 'string', description: 'calibration inputs (.npy, batch along the first axis)' },
     { name: 'calibSamples', type: 'number', default: 256, description: 'how many calibration samples to use' },

@@ -378,7 +378,8 @@ export const foldBatchNorm = definePass({
   name: 'fold-batchnorm',
   summary: 'Fold inference BatchNormalization into the Conv, ConvTranspose or Gemm before it.',
   requires: [fact('shapes')],
-  provides: [fact('no-batchnorm')],
+  // Nothing new holds: a BatchNormalization it cannot fold stays in the graph (a note says why).
+  provides: [],
   run(graph, ctx) {
     const counts = { folded: 0, kept: 0 };
     const result = foldGraph(graph, ctx, counts);

@@ -24,11 +24,9 @@ const table = {
   'imported': { summary: 'the graph holds the decoded ONNX model: nodes, constants, declared types', providedBy: ['import-onnx'] },
   'canonical': { summary: 'Identity/Dropout removed, constants folded, constant-condition If inlined, dead nodes and constants dropped', providedBy: ['canonicalize'] },
   'shapes': { summary: 'every graph input and node output has a dtype and a static shape in graph.values', providedBy: ['infer-shapes'] },
-  'no-batchnorm': { summary: 'every BatchNormalization after a Conv/ConvTranspose/Gemm is folded into it', providedBy: ['fold-batchnorm'] },
   'cim-selected': { summary: 'every Conv/Gemm/MatMul/ConvTranspose has annotations.cim.selection: on crossbars, or why not', providedBy: ['select-cim'] },
   'cim-legal': { summary: 'every selected layer has annotations.cim.mapping: geometry, row/column tiles, slices, arrays', providedBy: ['legalize-cim'] },
   'cim-quantized': { summary: 'every mapped layer has annotations.cim.quant: weight scales, cells, ADC steps, dequantization factors', providedBy: ['quantize-weights'] },
-  'cim-calibrated': { summary: 'activation scales and ADC steps are measured on calibration inputs (when --calib is given)', providedBy: ['calibrate'] },
   'cim-placed': { summary: 'every array has its chip-wide id, in execution order', providedBy: ['place'] },
   'plan': { summary: 'graph.annotations.plan holds the schema-checked plan and its sidecar', providedBy: ['emit-plan'], result: true },
 } as const satisfies Readonly<Record<string, Omit<BuiltinFact, 'name'>>>;
