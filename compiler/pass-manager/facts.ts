@@ -5,6 +5,8 @@
  * fact-registry.ts). The registry refuses a pass that requires a fact no registered pass
  * provides (CIM2013).
  */
+import type { Graph } from '../ir/ir.js';
+import type { PassContext } from './pass.js';
 
 /** A fact as a plugin declares it. */
 export interface FactDeclaration {
@@ -18,12 +20,32 @@ export interface BuiltinFact extends FactDeclaration {
   readonly providedBy: readonly string[];
   /** The compile's result: nothing has to require it. */
   readonly result?: boolean;
+  /**
+   * What --verify-each checks after every pass while the fact holds: a problem, or undefined.
+   * Only cheap, IR-level checks belong here.
+   */
+  readonly check?: (graph: Graph, ctx: PassContext) => string | undefined;
+}
+
+/** Every graph input and node output has a dtype and a static numeric shape. */
+function everyValueTyped(graph: Graph, ctx: PassContext): string | undefined {
+  // inspect's partial mode leaves what control flow computes untyped, on purpose (with a warning).
+  if (ctx.options.partialShapes === true) return undefined;
+  const untyped = (name: string): boolean => {
+    const t = graph.typeOf(name);
+    return !t?.dtype || !t.shape || t.shape.some((d) => typeof d !== 'number');
+  };
+  for (const name of graph.inputs) if (untyped(name)) return `graph input '${name}' has no static type`;
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) if (o && untyped(o)) return `value '${o}' of node '${n.name}' has no static type, though shapes were inferred`;
+  }
+  return undefined;
 }
 
 const table = {
   'imported': { summary: 'the graph holds the decoded ONNX model: nodes, constants, declared types', providedBy: ['import-onnx'] },
   'canonical': { summary: 'Identity/Dropout removed, constants folded, constant-condition If inlined, dead nodes and constants dropped', providedBy: ['canonicalize'] },
-  'shapes': { summary: 'every graph input and node output has a dtype and a static shape in graph.values', providedBy: ['infer-shapes'] },
+  'shapes': { summary: 'every graph input and node output has a dtype and a static shape in graph.values', providedBy: ['infer-shapes'], check: everyValueTyped },
   'cim-selected': { summary: 'every Conv/Gemm/MatMul/ConvTranspose has annotations.cim.selection: on crossbars, or why not', providedBy: ['select-cim'] },
   'cim-legal': { summary: 'every selected layer has annotations.cim.mapping: geometry, row/column tiles, slices, arrays', providedBy: ['legalize-cim'] },
   'cim-quantized': { summary: 'every mapped layer has annotations.cim.quant: weight scales, cells, ADC steps, dequantization factors', providedBy: ['quantize-weights'] },

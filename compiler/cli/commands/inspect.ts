@@ -11,6 +11,7 @@ interface InspectFlags {
   passes?: string;
   printIrAfter?: string[];
   timing?: boolean;
+  verifyEach?: boolean;
   inputShape?: string[];
 }
 
@@ -28,6 +29,7 @@ export function registerInspect(program: Command, env: CliEnv): void {
       passes: parsePassList(flags.passes, inspectPipeline),
       options: { inputShapes: parseInputShapes(flags.inputShape ?? []), partialShapes: true },
       printIrAfter: printIrAfterOption(flags.printIrAfter),
+      verifyEach: flags.verifyEach,
     });
     env.printDiagnostics(result.diagnostics.items);
     const report = inspectGraph(result.graph);
