@@ -11,6 +11,7 @@ import { parseInputShapes, type InputShapes } from '../compiler/shape-rules/inpu
 import type { Dim, Graph, ValueType } from '../compiler/ir/ir.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
+import { sameValueTypes } from '../compiler/ir/value-types.js';
 import { inferGraphShapes } from '../compiler/shape-rules/infer-graph.js';
 import type { InferredValue } from '../compiler/shape-rules/types.js';
 import type { DType } from '../base/tensor.js';
@@ -54,7 +55,7 @@ export const inferShapes = definePass({
     const values = new Map<string, ValueType>();
     for (const [name, v] of inferred) values.set(name, { dtype: v.dtype, shape: v.shape });
     ctx.stats.set('values typed', values.size);
-    return { graph: graph.with({ values }), changed: true };
+    return { graph: graph.with({ values }), changed: !sameValueTypes(graph.values, values) };
   },
 });
 

@@ -10,10 +10,12 @@ export const place = definePass({
   provides: [fact('cim-placed')],
   run(graph, ctx) {
     let next = 0;
+    let renumbered = 0;
     const nodes = graph.nodes.map((node): Node => {
       const cim = node.annotations?.cim;
       if (!cim?.mapping) return node;
       const arrays = cim.mapping.arrays.map((a) => ({ ...a, id: next++ }));
+      renumbered += arrays.filter((a, i) => a.id !== cim.mapping!.arrays[i].id).length;
       return { ...node, annotations: { ...node.annotations, cim: { ...cim, mapping: { ...cim.mapping, arrays } } } };
     });
     const capacity = ctx.target?.arraysPerChip;
@@ -21,6 +23,6 @@ export const place = definePass({
       ctx.diagnostics.warn('CIM2005', `the model needs ${next} arrays but target '${ctx.target?.name}' holds ${capacity} per chip: weights must be reloaded or several chips used`);
     }
     ctx.stats.set('place.arrays', next);
-    return { graph: graph.with({ nodes }), changed: next > 0 };
+    return { graph: graph.with({ nodes }), changed: renumbered > 0 };
   },
 });

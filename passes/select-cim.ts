@@ -68,6 +68,7 @@ export const selectCim = definePass({
     const firstName = candidates[0]?.name;
     const lastName = candidates[candidates.length - 1]?.name;
     let selectedCount = 0;
+    let edited = 0;
     const nodes = graph.nodes.map((n): Node => {
       if (!matrixOps.has(n.opType)) return n;
       let cim: CimNodeAnnotation;
@@ -79,9 +80,16 @@ export const selectCim = definePass({
         cim = { selection: { selected: true } };
         selectedCount++;
       }
+      if (!sameSelectionOnly(n.annotations?.cim, cim)) edited++;
       return { ...n, annotations: { ...n.annotations, cim } };
     });
     ctx.stats.set('select-cim.selected', selectedCount);
-    return { graph: graph.with({ nodes }), changed: true };
+    return { graph: graph.with({ nodes }), changed: edited > 0 };
   },
 });
+
+/** Whether a node's cim annotation already is exactly `next` (a selection and nothing else). */
+function sameSelectionOnly(old: CimNodeAnnotation | undefined, next: CimNodeAnnotation): boolean {
+  if (!old || Object.keys(old).length !== 1 || !old.selection) return false;
+  return JSON.stringify(old.selection) === JSON.stringify(next.selection);
+}
