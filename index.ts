@@ -1,7 +1,7 @@
 /** cimc's library API: everything the CLI does, callable from TypeScript. */
 export { compile, type CompileRequest, type CompileResult } from './compiler/driver/compile.js';
 export { createCompiler, type Compiler, type CreateCompilerOptions } from './compiler/driver/create-compiler.js';
-export { definePass, optionList, optionNumber, optionString, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions } from './compiler/pass-manager/pass.js';
+export { definePass, optionList, optionNumber, optionString, requireTarget, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions } from './compiler/pass-manager/pass.js';
 export type { CompilerPlugin, PassInsertion } from './compiler/pass-manager/plugin.js';
 export type { FactDeclaration } from './compiler/pass-manager/facts.js';
 export type { FactInfo } from './compiler/pass-manager/fact-registry.js';

@@ -1,7 +1,6 @@
 /** emit-plan: the plan JSON (+ binary sidecar), schema-checked and deterministic. */
 import * as path from 'node:path';
-import { CimcError } from '../base/diagnostics.js';
-import { definePass } from '../compiler/pass-manager/pass.js';
+import { definePass, requireTarget } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
 import { buildPlan, type BuiltPlan } from '../compiler/emit/build-plan.js';
 import { checkPlanSchema } from '../plan/reader.js';
@@ -27,18 +26,19 @@ export const emitPlan = definePass({
   summary: 'Build the plan JSON and its binary sidecar, deterministically, and check it against schemas/plan.schema.json.',
   requires: [fact('cim-placed')],
   provides: [fact('plan')],
+  requiresTarget: true,
   options: [
     { name: 'embed', type: 'boolean', default: false, description: 'embed tensors as base64 instead of a sidecar .bin file' },
   ],
   run(graph, ctx) {
-    if (!ctx.target) throw new CimcError('CIM2000', 'emit-plan needs a target');
+    const target = requireTarget(ctx);
     const options: Record<string, unknown> = {};
     for (const k of recordedOptionNames) if (ctx.options[k] !== undefined) options[k] = ctx.options[k];
     const embed = ctx.options.embed === true;
     const sidecarUri = typeof ctx.options.sidecarUri === 'string' ? ctx.options.sidecarUri : 'plan.bin';
     const calibration = graph.annotations.calibration;
     const built = buildPlan({
-      graph, target: ctx.target, options,
+      graph, target, options,
       model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: graph.annotations.modelSha256 ?? '' },
       generator: `cimc ${cimcVersion}`,
       embed, sidecarUri,

@@ -4,7 +4,7 @@
  */
 import { CimcError } from '../base/diagnostics.js';
 import type { Node } from '../compiler/ir/ir.js';
-import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { definePass, requireTarget, type PassContext } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimLayerBits, RowTile } from '../plan/types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
@@ -40,6 +40,7 @@ export const legalizeCim = definePass({
   summary: 'Unroll selected layers (im2col) into row tiles, column tiles, bit slices and polarities on the target arrays.',
   requires: [fact('cim-selected')],
   provides: [fact('cim-legal')],
+  requiresTarget: true,
   options: [
     { name: 'tiling', type: 'string', choices: ['whole-kernel', 'dense'], default: 'whole-kernel', description: "row tiles of whole input channels (the seed's grouped-convolution tiling) or dense rows that cut kernels" },
     { name: 'encoding', type: 'string', choices: ['differential', 'offset'], description: 'signed-weight encoding (default: the target\'s)' },
@@ -51,8 +52,7 @@ export const legalizeCim = definePass({
     { name: 'adcBits', type: 'string', description: "ADC bits: N, 1.5 or 'ideal' (default: the target's)" },
   ],
   run(graph, ctx) {
-    const target = ctx.target;
-    if (!target) throw new CimcError('CIM2000', 'legalize-cim needs a target (--target)');
+    const target = requireTarget(ctx);
     const opts = mappingOptions(ctx.options, target);
     const bits = layerBits(ctx.options, target);
     if (opts.encoding === 'offset' && bits.weight < 2) {

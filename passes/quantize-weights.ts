@@ -3,13 +3,12 @@
  * (slices and polarities), analytic ADC steps, and one dequantization factor per column.
  */
 import type { Node } from '../compiler/ir/ir.js';
-import { definePass } from '../compiler/pass-manager/pass.js';
+import { definePass, requireTarget } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { mappingOptions } from '../compiler/cim/bits.js';
 import { adcKeys, analyticClipTop, stepsFromClipTops } from '../compiler/cim/adc.js';
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
-import { CimcError } from '../base/diagnostics.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {
@@ -168,14 +167,14 @@ export const quantizeWeights = definePass({
   summary: 'Per-column (or coarser) weight scales, integer cells per slice and polarity, ADC steps, per-column dequantization factors.',
   requires: [fact('cim-legal')],
   provides: [fact('cim-quantized')],
+  requiresTarget: true,
   options: [
     { name: 'weightGranularity', type: 'string', choices: ['layer', 'channel', 'array', 'column'], default: 'column', description: 'weight scale shared per layer, output channel, array or column' },
     { name: 'weightScale', type: 'string', choices: ['maxabs', 'mse'], default: 'maxabs', description: 'weight scale from max |w| or by squared-error search over clip ratios' },
     { name: 'psumGranularity', type: 'string', choices: ['layer', 'array', 'column'], default: 'column', description: 'ADC step shared per layer, array or column' },
   ],
   run(graph, ctx) {
-    if (!ctx.target) throw new CimcError('CIM2000', 'quantize-weights needs a target (--target)');
-    const opts = mappingOptions(ctx.options, ctx.target);
+    const opts = mappingOptions(ctx.options, requireTarget(ctx));
     let layers = 0;
     const nodes = graph.nodes.map((node): Node => {
       const cim = node.annotations?.cim;

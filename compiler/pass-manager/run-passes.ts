@@ -51,6 +51,7 @@ export function runPasses(passes: readonly Pass[], graph: Graph, ctx: PassContex
       const providers = missing.map((f) => `'${f}'`).join(', ');
       throw new CimcError('CIM2000', `pass '${pass.name}' requires ${providers}; add a pass that provides it earlier in --passes`, { pass: pass.name });
     }
+    if (pass.requiresTarget && !ctx.target) throw new CimcError('CIM2000', `${pass.name} needs a target (--target)`, { pass: pass.name });
     options.onPassStart?.(pass.name, index, passes.length);
     verifier?.before(current);
     const start = performance.now();

@@ -10,7 +10,7 @@ export function registerPasses(program: Command, env: CliEnv): void {
     .action(async (flags: { json?: boolean }) => {
       const compiler = await env.compiler();
       const rows = [...compiler.passes.values()].map((p) => ({
-        name: p.name, summary: p.summary, requires: [...p.requires], provides: [...p.provides], origin: compiler.origin('pass', p.name),
+        name: p.name, summary: p.summary, requires: [...p.requires], provides: [...p.provides], requiresTarget: p.requiresTarget === true, origin: compiler.origin('pass', p.name),
       }));
       const facts = [...compiler.facts.values()];
       if (flags.json) {
@@ -38,6 +38,7 @@ export function registerPasses(program: Command, env: CliEnv): void {
         `  ${p.summary}`,
         `  requires: ${p.requires.join(', ') || '(nothing)'}`,
         `  provides: ${p.provides.join(', ') || '(nothing)'}`,
+        ...(p.requiresTarget ? ['  target: required (--target)'] : []),
         '  options:',
       ];
       if (!p.options?.length) lines.push('    (none)');
