@@ -105,15 +105,29 @@ describe('verify-each: a pass must leave a valid graph (CIM2011)', () => {
     expect(errorOf([dangling], gemmGraph(2, 8, 4), { verifyEach: false })).toBeUndefined();
   });
 
-  it('finds a value produced twice and nodes out of topological order', () => {
+  it('finds a value produced twice and a cycle', () => {
     const twice = testPass('twice', (g) => ({ graph: g.with({ nodes: [...g.nodes, { ...g.nodes[0], name: 'fc2' }] }), changed: true }));
     expect(errorOf([twice], gemmGraph(2, 8, 4))?.message).toMatch(/left an invalid graph: value 'y' is produced twice/);
+    const loop = testPass('loop', (g) => ({
+      graph: g.with({ nodes: [
+        { name: 'a', opType: 'Relu', domain: '', inputs: ['b_out'], outputs: ['a_out'], attrs: {} },
+        { name: 'b', opType: 'Relu', domain: '', inputs: ['a_out'], outputs: ['b_out'], attrs: {} },
+        ...g.nodes,
+      ] }), changed: true,
+    }));
+    const e = errorOf([loop], gemmGraph(2, 8, 4));
+    expect(e?.code).toBe('CIM2011');
+    expect(e?.message).toMatch(/left an invalid graph: graph has a cycle through a -> b|left an invalid graph: graph has a cycle through b -> a/);
+  });
+
+  it('finds nodes out of topological order (the IR keeps them in order; canonicalize relies on it)', () => {
     const relu: Node = { name: 'relu', opType: 'Relu', domain: '', inputs: ['y'], outputs: ['z'], attrs: {} };
     const reorder = testPass('reorder', (g) => ({ graph: g.with({ nodes: [relu, ...g.nodes], outputs: ['z'] }), changed: true }));
     const e = errorOf([reorder], gemmGraph(2, 8, 4));
     expect(e?.code).toBe('CIM2011');
     expect(e?.message).toMatch(/node reads 'y' before the node that produces it/);
     expect(e?.diagnostic.node).toBe('relu');
+    expect(errorOf([reorder], gemmGraph(2, 8, 4), { verifyEach: false })).toBeUndefined();
   });
 
   it("finds an untyped value once a pass of the run has provided 'shapes', not before", () => {
