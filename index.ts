@@ -1,11 +1,13 @@
 /** cimc's library API: everything the CLI does, callable from TypeScript. */
 export { compile, type CompileRequest, type CompileResult } from './compiler/driver/compile.js';
 export { createCompiler, type Compiler, type CreateCompilerOptions } from './compiler/driver/create-compiler.js';
-export { definePass, optionList, optionNumber, optionString, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions, type OptionValues } from './compiler/pass-manager/pass.js';
+export { definePass, optionList, optionNumber, optionString, requireTarget, type Pass, type PassContext, type PassResult, type PassOption, type CompileOptions, type OptionValues } from './compiler/pass-manager/pass.js';
 export { defineOption, defineOptions, flagName, type CompileOptionTypes, type OptionSpec, type OptionType, type TypedOption } from './compiler/pass-manager/options.js';
 export { checkOption, optionFromFlag, readOption, readOptions } from './compiler/pass-manager/option-values.js';
 export { builtinOptions, recordedOptions, type BuiltinOptionTypes, type OptionRow } from './passes/compile-options.js';
 export type { CompilerPlugin, PassInsertion } from './compiler/pass-manager/plugin.js';
+export type { FactDeclaration } from './compiler/pass-manager/facts.js';
+export type { FactInfo } from './compiler/pass-manager/fact-registry.js';
 export { attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor, subgraphsOf } from './compiler/ir/ir.js';
 export type { CimNodeAnnotation, CimMapping, CimQuantization, CimSelection } from './compiler/cim/annotations.js';
 export { outputVectors } from './compiler/cim/geometry.js';

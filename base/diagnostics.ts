@@ -29,6 +29,10 @@ export const diagnosticCodes = {
   CIM2007: 'unknown pass or duplicate pass name',
   CIM2008: 'plugin cannot be loaded or is malformed',
   CIM2009: 'a note or warning from a pass (what it did or why a rewrite did not fire)',
+  CIM2010: 'a pass modified its input graph (found by --verify-each)',
+  CIM2011: 'a pass left an invalid graph (found by --verify-each)',
+  CIM2012: 'a pass reported no change but returned a different graph (found by --verify-each)',
+  CIM2013: 'a pass names a fact that is not declared or that no pass provides',
   // targets (3xxx)
   CIM3001: 'target file cannot be read or parsed',
   CIM3002: 'target does not match the schema',

@@ -9,6 +9,7 @@ import { CimcError } from '../base/diagnostics.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOption } from '../compiler/pass-manager/option-values.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys, calibratedAdcSteps, type AdcRange } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactorsOf, dequantFactors } from '../compiler/cim/dequant-factor.js';
@@ -77,8 +78,9 @@ export const calibrateOptions = defineOptions({
 export const calibrate = definePass({
   name: 'calibrate',
   summary: 'Measure activation ranges and per-column MAC distributions on calibration inputs; set activation scales and ADC steps.',
-  requires: ['cim-quantized'],
-  provides: ['cim-calibrated'],
+  requires: [fact('cim-quantized')],
+  // Nothing new holds: without --calib it changes nothing, and place/emit-plan run either way.
+  provides: [],
   options: Object.values(calibrateOptions),
   run(graph, ctx) {
     const source = readOption(ctx.options, calibrateOptions.calib);

@@ -2,9 +2,10 @@
 import { replicateOptions } from './replicate.js';
 import * as path from 'node:path';
 import { CimcError } from '../base/diagnostics.js';
-import { definePass } from '../compiler/pass-manager/pass.js';
+import { definePass, requireTarget } from '../compiler/pass-manager/pass.js';
 import { defineOptions, type PassOption } from '../compiler/pass-manager/options.js';
 import { readOption } from '../compiler/pass-manager/option-values.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import { buildPlan, type BuiltPlan } from '../compiler/emit/build-plan.js';
 import { checkPlanSchema } from '../plan/reader.js';
 import { cimcVersion } from '../base/version.js';
@@ -48,18 +49,19 @@ export const emitPlanOptions = defineOptions({
 export const emitPlan = definePass({
   name: 'emit-plan',
   summary: 'Build the plan JSON and its binary sidecar, deterministically, and check it against schemas/plan.schema.json.',
-  requires: ['cim-placed'],
-  provides: ['plan'],
+  requires: [fact('cim-placed')],
+  provides: [fact('plan')],
+  requiresTarget: true,
   options: Object.values(emitPlanOptions),
   run(graph, ctx) {
-    if (!ctx.target) throw new CimcError('CIM2000', 'emit-plan needs a target');
+    const target = requireTarget(ctx);
     const options: Record<string, unknown> = {};
     for (const k of recordedOptionNames) if (ctx.options[k] !== undefined) options[k] = ctx.options[k];
     const embed = readOption(ctx.options, emitPlanOptions.embed);
     const sidecarUri = readOption(ctx.options, emitPlanOptions.sidecarUri);
     const calibration = graph.annotations.calibration;
     const built = buildPlan({
-      graph, target: ctx.target, options,
+      graph, target, options,
       model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: graph.annotations.modelSha256 ?? '' },
       generator: `cimc ${cimcVersion}`,
       embed, sidecarUri,

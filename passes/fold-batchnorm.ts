@@ -14,6 +14,7 @@
  */
 import { attrInt, attrFloat, subgraphsOf, type Attr, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import { allocStorage, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
 import { roundToBFloat16, roundToFloat16 } from '../base/float-round.js';
 
@@ -380,8 +381,9 @@ function foldGraph(graph: Graph, ctx: PassContext, counts: { folded: number; kep
 export const foldBatchNorm = definePass({
   name: 'fold-batchnorm',
   summary: 'Fold inference BatchNormalization into the Conv, ConvTranspose or Gemm before it.',
-  requires: ['shapes'],
-  provides: ['no-batchnorm'],
+  requires: [fact('shapes')],
+  // Nothing new holds: a BatchNormalization it cannot fold stays in the graph (a note says why).
+  provides: [],
   run(graph, ctx) {
     const counts = { folded: 0, kept: 0 };
     const result = foldGraph(graph, ctx, counts);

@@ -3,6 +3,7 @@ import { CimcError } from '../base/diagnostics.js';
 import { validateGraph } from '../compiler/ir/dataflow.js';
 import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 
 declare module '../compiler/ir/ir.js' {
   interface GraphAnnotations {
@@ -16,7 +17,7 @@ export const importOnnx = definePass({
   name: 'import-onnx',
   summary: 'Decode the ONNX file: initializers and Constant nodes as constants, external data, subgraphs.',
   requires: [],
-  provides: ['imported'],
+  provides: [fact('imported')],
   run(_graph, ctx) {
     if (!ctx.modelPath) throw new CimcError('CIM5001', 'no model file given');
     // Read once: the bytes decoded are the bytes hashed.

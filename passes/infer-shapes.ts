@@ -9,9 +9,11 @@
 import { CimcError, type DiagnosticSink } from '../base/diagnostics.js';
 import { checkInputShapes, parseInputShapes, type InputShapes } from '../compiler/shape-rules/input-shapes.js';
 import type { Dim, Graph, ValueType } from '../compiler/ir/ir.js';
-import { definePass } from '../compiler/pass-manager/pass.js';
+import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOption } from '../compiler/pass-manager/option-values.js';
+import { fact } from '../compiler/pass-manager/facts.js';
+import { sameValueTypes } from '../compiler/ir/value-types.js';
 import { inferGraphShapes } from '../compiler/shape-rules/infer-graph.js';
 import type { InferredValue } from '../compiler/shape-rules/types.js';
 import type { DType } from '../base/tensor.js';
@@ -38,8 +40,8 @@ export const inferShapesOptions = defineOptions({
 export const inferShapes = definePass({
   name: passName,
   summary: 'Give every value a dtype and a static shape, binding dynamic input dims from --input-shape.',
-  requires: ['imported'],
-  provides: ['shapes'],
+  requires: [fact('imported')],
+  provides: [fact('shapes')],
   options: Object.values(inferShapesOptions),
   run(graph, ctx) {
     const inputs = bindInputShapes(graph, readOption(ctx.options, inferShapesOptions.inputShapes) ?? {}, ctx.diagnostics);
@@ -61,7 +63,7 @@ export const inferShapes = definePass({
     const values = new Map<string, ValueType>();
     for (const [name, v] of inferred) values.set(name, { dtype: v.dtype, shape: v.shape });
     ctx.stats.set('values typed', values.size);
-    return { graph: graph.with({ values }), changed: true };
+    return { graph: graph.with({ values }), changed: !sameValueTypes(graph.values, values) };
   },
 });
 

@@ -4,9 +4,10 @@
  */
 import { CimcError } from '../base/diagnostics.js';
 import type { Node } from '../compiler/ir/ir.js';
-import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
+import { definePass, requireTarget, type PassContext } from '../compiler/pass-manager/pass.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOptions } from '../compiler/pass-manager/option-values.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimLayerBits, RowTile } from '../plan/types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
 import { adcBitsFromFlag, checkAdcBits, layerBits, mappingOptions } from '../compiler/cim/bits.js';
@@ -70,12 +71,12 @@ export const legalizeCimOptions = defineOptions({
 export const legalizeCim = definePass({
   name: 'legalize-cim',
   summary: 'Unroll selected layers (im2col) into row tiles, column tiles, bit slices and polarities on the target arrays.',
-  requires: ['cim-selected'],
-  provides: ['cim-legal'],
+  requires: [fact('cim-selected')],
+  provides: [fact('cim-legal')],
+  requiresTarget: true,
   options: Object.values(legalizeCimOptions),
   run(graph, ctx) {
-    const target = ctx.target;
-    if (!target) throw new CimcError('CIM2000', 'legalize-cim needs a target (--target)');
+    const target = requireTarget(ctx);
     const { tiling, encoding, sliceLayout, packGroups, weightBits, actBits, dacBits, adcBits } = legalizeCimOptions;
     // quantize-weights' options are checked here too, so that a bad one stops the compile before any layer is tiled.
     const opts = mappingOptions(readOptions(ctx.options, { tiling, encoding, sliceLayout, packGroups, ...quantizeWeightsOptions }), target);

@@ -7,6 +7,7 @@ import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOptions } from '../compiler/pass-manager/option-values.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
@@ -175,11 +176,11 @@ export const quantizeWeightsOptions = defineOptions({
 export const quantizeWeights = definePass({
   name: 'quantize-weights',
   summary: 'Per-column (or coarser) weight scales, integer cells per slice and polarity, ADC steps, per-column dequantization factors.',
-  requires: ['cim-legal'],
-  provides: ['cim-quantized'],
+  requires: [fact('cim-legal')],
+  provides: [fact('cim-quantized')],
+  requiresTarget: true,
   options: Object.values(quantizeWeightsOptions),
   run(graph, ctx) {
-    if (!ctx.target) throw new CimcError('CIM2000', 'quantize-weights needs a target (--target)');
     const opts = readOptions(ctx.options, quantizeWeightsOptions);
     let layers = 0;
     const nodes = graph.nodes.map((node): Node => {

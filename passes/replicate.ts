@@ -11,9 +11,9 @@
  *
  * Budget: --array-budget, else the target's arraysPerChip; without either nothing is copied.
  */
-import { CimcError } from '../base/diagnostics.js';
 import type { Node } from '../compiler/ir/ir.js';
-import { definePass } from '../compiler/pass-manager/pass.js';
+import { definePass, requireTarget } from '../compiler/pass-manager/pass.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOption } from '../compiler/pass-manager/option-values.js';
 import { stageTiming, type CostTarget } from '../compiler/cost/model.js';
@@ -43,12 +43,13 @@ export const replicateOptions = defineOptions({
 export const replicate = definePass({
   name: 'replicate',
   summary: 'Duplicate the arrays of the slowest CIM layers (pipeline bottlenecks) within an array budget; numbers do not change.',
-  requires: ['cim-placed'],
-  provides: ['cim-replicated'],
+  requires: [fact('cim-placed')],
+  // Nothing new holds that a later pass needs: replicas are an annotation emit-plan records.
+  provides: [],
+  requiresTarget: true,
   options: Object.values(replicateOptions),
   run(graph, ctx) {
-    const target = ctx.target;
-    if (!target) throw new CimcError('CIM2000', 'replicate needs a target (--target)');
+    const target = requireTarget(ctx);
     const budget = readOption(ctx.options, replicateOptions.arrayBudget) ?? target.arraysPerChip;
     const cost = typeof target.cost === 'object' ? target.cost : unitCost;
     const batch = Math.max(1, graph.staticShape(graph.inputs[0] ?? '')?.[0] ?? 1);

@@ -7,6 +7,7 @@ import type { Graph, Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOption } from '../compiler/pass-manager/option-values.js';
+import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimNodeAnnotation } from '../compiler/cim/annotations.js';
 import '../compiler/cim/annotations.js';
 
@@ -59,8 +60,8 @@ export const selectCimOptions = defineOptions({
 export const selectCim = definePass({
   name: 'select-cim',
   summary: 'Choose which Conv/Gemm/MatMul with constant weights run on crossbars; the rest stay digital.',
-  requires: ['shapes'],
-  provides: ['cim-selected'],
+  requires: [fact('shapes')],
+  provides: [fact('cim-selected')],
   options: Object.values(selectCimOptions),
   run(graph, ctx) {
     const keep = new Set(readOption(ctx.options, selectCimOptions.keepDigital));
@@ -75,6 +76,7 @@ export const selectCim = definePass({
     const firstName = candidates[0]?.name;
     const lastName = candidates[candidates.length - 1]?.name;
     let selectedCount = 0;
+    let edited = 0;
     const nodes = graph.nodes.map((n): Node => {
       if (!matrixOps.has(n.opType)) return n;
       let cim: CimNodeAnnotation;
@@ -86,9 +88,16 @@ export const selectCim = definePass({
         cim = { selection: { selected: true } };
         selectedCount++;
       }
+      if (!sameSelectionOnly(n.annotations?.cim, cim)) edited++;
       return { ...n, annotations: { ...n.annotations, cim } };
     });
     ctx.stats.set('select-cim.selected', selectedCount);
-    return { graph: graph.with({ nodes }), changed: true };
+    return { graph: graph.with({ nodes }), changed: edited > 0 };
   },
 });
+
+/** Whether a node's cim annotation already is exactly `next` (a selection and nothing else). */
+function sameSelectionOnly(old: CimNodeAnnotation | undefined, next: CimNodeAnnotation): boolean {
+  if (!old || Object.keys(old).length !== 1 || !old.selection) return false;
+  return JSON.stringify(old.selection) === JSON.stringify(next.selection);
+}

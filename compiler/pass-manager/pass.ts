@@ -1,5 +1,5 @@
 /** Passes: small named steps that declare what they need and what they produce. */
-import type { DiagnosticSink } from '../../base/diagnostics.js';
+import { CimcError, type DiagnosticSink } from '../../base/diagnostics.js';
 import type { Graph } from '../ir/ir.js';
 import type { TargetSpec } from '../../targets/target.js';
 import type { OptionValues, PassOption } from './options.js';
@@ -28,10 +28,15 @@ export interface PassResult {
 export interface Pass {
   readonly name: string;
   readonly summary: string;
-  /** Facts that must hold before the pass runs (checked, never run implicitly). */
+  /**
+   * Facts that must hold before the pass runs (checked, never run implicitly). Each must be
+   * provided by a registered pass (compiler/pass-manager/facts.ts for the built-in ones).
+   */
   readonly requires: readonly string[];
-  /** Facts that hold after it. */
+  /** Facts that hold after it: built-in ones, or the plugin's own. */
   readonly provides: readonly string[];
+  /** The pass reads ctx.target: the pass manager stops with CIM2000 before running it without one. */
+  readonly requiresTarget?: boolean;
   readonly options?: readonly PassOption[];
   run(graph: Graph, ctx: PassContext): PassResult;
 }
@@ -39,6 +44,12 @@ export interface Pass {
 /** Identity helper that gives a pass literal its type. */
 export function definePass(pass: Pass): Pass {
   return pass;
+}
+
+/** The target of a pass that declares `requiresTarget` (the pass manager has checked it is there). */
+export function requireTarget(ctx: PassContext): TargetSpec {
+  if (!ctx.target) throw new CimcError('CIM2000', `${ctx.diagnostics.currentPass ?? 'this pass'} needs a target (--target)`);
+  return ctx.target;
 }
 
 export function optionString(ctx: PassContext, name: string, fallback: string): string {

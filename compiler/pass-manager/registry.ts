@@ -6,6 +6,7 @@
  */
 import { CimcError } from '../../base/diagnostics.js';
 import type { Pass } from './pass.js';
+import { resolveFacts, type FactInfo } from './fact-registry.js';
 import type { CompilerPlugin, PassInsertion } from './plugin.js';
 import { builtinTargets, validateTarget } from '../../targets/loader.js';
 import type { TargetSpec } from '../../targets/target.js';
@@ -14,6 +15,8 @@ export interface Compiler {
   readonly passes: ReadonlyMap<string, Pass>;
   readonly targets: ReadonlyMap<string, TargetSpec>;
   readonly plugins: readonly CompilerPlugin[];
+  /** Every fact: built in or declared by a plugin, with the passes that provide and require it. */
+  readonly facts: ReadonlyMap<string, FactInfo>;
   /** The default pipeline with every plugin insertion applied. */
   readonly pipeline: readonly string[];
   /** Which plugin (or 'builtin') provided a pass or target. */
@@ -68,6 +71,8 @@ export function createRegistry(base: BasePasses, options: CreateCompilerOptions 
     for (const t of plugin.targets ?? []) addTarget(t, plugin.name);
   }
 
+  const facts = resolveFacts(passes, (name) => origins.get(`pass:${name}`) ?? 'unknown', plugins);
+
   for (const name of base.pipeline) if (!passes.has(name)) throw new CimcError('CIM2007', `the base pipeline names unknown pass '${name}'`);
   const pipeline = [...base.pipeline];
   for (const plugin of plugins) {
@@ -75,7 +80,7 @@ export function createRegistry(base: BasePasses, options: CreateCompilerOptions 
   }
 
   return {
-    passes, targets, plugins, pipeline,
+    passes, targets, plugins, pipeline, facts,
     origin: (kind, name) => origins.get(`${kind}:${name}`) ?? 'unknown',
     getPass(name) {
       const p = passes.get(name);

@@ -1,8 +1,9 @@
-/** Runs an explicit list of passes, checking each pass's requirements. */
+/** Runs an explicit list of passes, checking each pass's requirements (and, with verifyEach, its contract). */
 import { CimcError, isCimcError } from '../../base/diagnostics.js';
 import type { Graph } from '../ir/ir.js';
 import { printGraph } from '../ir/printer.js';
 import type { Pass, PassContext } from './pass.js';
+import { PassVerifier } from './verify-each.js';
 
 export interface PassTiming {
   pass: string;
@@ -19,6 +20,17 @@ export interface RunPipelineOptions {
   initialFacts?: readonly string[];
   /** Called before each pass (progress). */
   onPassStart?(pass: string, index: number, count: number): void;
+  /**
+   * After every pass, check that it left its input as it was, that its output is a valid graph
+   * and that `changed: false` is true (verify-each.ts). Default: on when the environment sets
+   * CIMC_VERIFY_EACH=1 (the test suite does), else off.
+   */
+  verifyEach?: boolean;
+}
+
+/** Whether verify-each is on when the caller does not say. */
+export function verifyEachByDefault(): boolean {
+  return process.env.CIMC_VERIFY_EACH === '1';
 }
 
 export interface PipelineResult {
@@ -31,6 +43,7 @@ export function runPasses(passes: readonly Pass[], graph: Graph, ctx: PassContex
   const facts = new Set<string>(options.initialFacts ?? []);
   const timings: PassTiming[] = [];
   const dump = options.onIrDump ?? ((pass: string, text: string) => process.stderr.write(`// ----- IR after ${pass} -----\n${text}`));
+  const verifier = (options.verifyEach ?? verifyEachByDefault()) ? new PassVerifier(ctx) : undefined;
   let current = graph;
   for (const [index, pass] of passes.entries()) {
     const missing = pass.requires.filter((f) => !facts.has(f));
@@ -38,7 +51,9 @@ export function runPasses(passes: readonly Pass[], graph: Graph, ctx: PassContex
       const providers = missing.map((f) => `'${f}'`).join(', ');
       throw new CimcError('CIM2000', `pass '${pass.name}' requires ${providers}; add a pass that provides it earlier in --passes`, { pass: pass.name });
     }
+    if (pass.requiresTarget && !ctx.target) throw new CimcError('CIM2000', `${pass.name} needs a target (--target)`, { pass: pass.name });
     options.onPassStart?.(pass.name, index, passes.length);
+    verifier?.before(current);
     const start = performance.now();
     ctx.diagnostics.currentPass = pass.name;
     let result;
@@ -54,8 +69,9 @@ export function runPasses(passes: readonly Pass[], graph: Graph, ctx: PassContex
     }
     ctx.diagnostics.currentPass = undefined;
     timings.push({ pass: pass.name, ms: performance.now() - start, changed: result.changed });
-    current = result.graph;
     for (const f of pass.provides) facts.add(f);
+    verifier?.after(pass, result, index + 1 < passes.length);
+    current = result.graph;
     const p = options.printIrAfter;
     if (p === 'all' || p?.includes(pass.name)) dump(pass.name, printGraph(current));
   }

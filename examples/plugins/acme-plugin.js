@@ -47,6 +47,7 @@ const acmeMacro = {
 export default {
   name: 'acme',
   passes: [keepSmallLayersDigital],
+  facts: [{ name: 'small-layers-digital', summary: 'crossbar layers with fewer than --min-cim-weights weights are deselected' }],
   targets: [acmeMacro],
   insert: [{ pass: 'keep-small-layers-digital', after: 'select-cim' }],
 };

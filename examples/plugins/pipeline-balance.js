@@ -66,12 +66,13 @@ export function makePipelineBalancePass(settings = {}) {
     summary: 'Duplicate the arrays of the slowest CIM layers (pipeline bottlenecks) while the array budget allows; estimate the throughput.',
     requires: ['cim-placed'],
     provides: ['pipeline-balanced'],
+    // The pass manager stops with CIM2000 before running it without a target.
+    requiresTarget: true,
     options: [
       { name: 'arrayBudget', type: 'number', description: "arrays the replicated model may use (default: the target's arraysPerChip, else 2x the placed arrays)" },
     ],
     run(graph, ctx) {
       const target = ctx.target;
-      if (!target) throw new CimcError('CIM2000', `${PASS} needs a target (--target)`);
       const conversionNs = target.adc.latencyPerConversionNs ?? 1;
       const columnsPerAdc = target.adc.columnsPerAdc ?? 1;
 
@@ -173,6 +174,7 @@ export function pipelineBalancePlugin(settings = {}) {
   return {
     name: 'pipeline-balance',
     passes: [makePipelineBalancePass(settings)],
+    facts: [{ name: 'pipeline-balanced', summary: 'graph.annotations.pipelineBalance and node.annotations.replicas hold the replication of the slowest layers' }],
     targets: [vendorReram],
     insert: [{ pass: PASS, after: 'place' }],
   };

@@ -10,6 +10,7 @@ export function pipelineOptions(): Option[] {
     new Option('--passes <list>', 'comma-separated pass pipeline replacing the default'),
     new Option('--print-ir-after <pass>', "print the IR after a pass ('all' for every pass); repeatable").argParser(collect),
     new Option('--timing', 'print the time spent in each pass'),
+    new Option('--verify-each', 'after every pass, check that it left its input unchanged, its output valid and its "no change" true (CIM2010-CIM2012)'),
   ];
 }
 

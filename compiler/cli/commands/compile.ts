@@ -20,6 +20,7 @@ interface CompileFlags {
   passes?: string;
   printIrAfter?: string[];
   timing?: boolean;
+  verifyEach?: boolean;
   stats?: boolean;
 }
 
@@ -57,6 +58,7 @@ export function registerCompile(program: Command, env: CliEnv): void {
         onPassStart: (pass, index, count) => bar.update(index / count, pass),
         passes: flags.passes ? parsePassList(flags.passes, compiler.pipeline) : undefined,
         printIrAfter: printIrAfterOption(flags.printIrAfter),
+        verifyEach: flags.verifyEach,
       });
     } finally {
       bar.stop();

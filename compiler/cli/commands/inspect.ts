@@ -12,6 +12,7 @@ interface InspectFlags {
   passes?: string;
   printIrAfter?: string[];
   timing?: boolean;
+  verifyEach?: boolean;
 }
 
 export function registerInspect(program: Command, env: CliEnv): void {
@@ -31,6 +32,7 @@ export function registerInspect(program: Command, env: CliEnv): void {
       passes: parsePassList(flags.passes, inspectPipeline),
       options: { ...optionsFromFlags(declared, flags), partialShapes: true },
       printIrAfter: printIrAfterOption(flags.printIrAfter),
+      verifyEach: flags.verifyEach,
     });
     env.printDiagnostics(result.diagnostics.items);
     const report = inspectGraph(result.graph);
