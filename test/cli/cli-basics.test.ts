@@ -46,7 +46,7 @@ describe('cimc targets', () => {
   it('lists the built-in targets', () => {
     const r = cimc(['targets', 'list', '--json']);
     const names = JSON.parse(r.stdout).map((t: { name: string }) => t.name);
-    expect(names).toEqual(['isaac-8b', 'large-256', 'seed-4b']);
+    expect(names).toEqual(['isaac-8b', 'isaac-ce', 'large-256', 'seed-4b']);
   });
 
   it('shows one and validates files, pointing at the bad field', () => {

@@ -138,10 +138,14 @@ describe('cimc compile + report', () => {
     const dir = tempDir();
     const plan = path.join(dir, 'p.json');
     expect(cimc(['compile', mnist, '-o', plan]).code).toBe(0);
-    const md = cimc(['report', plan, '--format', 'md']).stdout.split('\n');
+    // the mapping table, then (after a blank line) the cost summary and its table
+    const [mapping, cost] = cimc(['report', plan, '--format', 'md']).stdout.split('\n\n');
+    const md = (mapping + '\n').split('\n');
     expect(md[0]).toMatch(/^\| layer \| op \| cim \| arrays/);
     expect(md).toHaveLength(4 + 3 + 1);
+    expect(cost).toMatch(/^cost    isaac-ce: [\d.]+ uJ per inference/);
     const csv = cimc(['report', plan, '--format', 'csv']).stdout.trim().split('\n');
     expect(csv[1].split(',')[3]).toBe('4');
+    expect(csv).toContain('layer,replicas,energy uJ,ADC uJ,ADC share,stage us,ADC bits,lossless bits,ADC saved uJ');
   });
 });

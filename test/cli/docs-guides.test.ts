@@ -156,7 +156,7 @@ describe('docs/writing-passes.md', () => {
     expect(ran.length).toBeGreaterThanOrEqual(6);
     expect(outputsChecked).toBe(6);
     const passes = find(ran, 'passes');
-    expect(passes.result.stdout).toMatch(/default pipeline: .*,place,pipeline-balance,emit-plan/);
+    expect(passes.result.stdout).toMatch(/default pipeline: .*,place,pipeline-balance,replicate,emit-plan/);
     expect(find(ran, 'explain', 'pipeline-balance').result.stdout).toMatch(/--array-budget <number>/);
     const compiled = ran.find((x) => x.args.includes('compile') && x.args.includes('--plugin') && !x.args.includes('-q') && x.result.code === 0);
     expect(compiled?.result.stderr).toMatch(/note CIM2005 \[pipeline-balance\] .*features\.0\/Conv' \(Conv\): 6 replicas \(\+20 arrays\): 6272 ns -> 1048 ns per inference/);
