@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compile the reference set of plans (MNIST default and --calib, ResNet-18, PaddleOCR cls and det)
 # into DIR, so a refactoring can be checked byte for byte: run before and after, then `cmp`.
-# usage: scripts/plan-snapshots.sh DIR    (needs `npm run build` first)
+# usage: scripts/plan-snapshots.sh DIR    (needs `npm run build` first); compare two such folders with
+#   node scripts/compare-plans.mjs BEFORE AFTER
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: scripts/plan-snapshots.sh DIR}
