@@ -4,9 +4,6 @@ import { attrFloat, attrInt, attrInts, attrString, type Graph, type Node } from 
 import { tensorToFloat32 } from '../../base/tensor.js';
 import type { LayerGeometry } from '../../plan/types.js';
 
-/** Re-exported: the function lives with the plan's geometry types (the cost model uses it too). */
-export { outputVectors } from '../../plan/geometry.js';
-
 export interface LayerMatrix {
   geometry: LayerGeometry;
   /** [groups][K][Ng] */

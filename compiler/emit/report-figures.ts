@@ -1,7 +1,7 @@
 /** Per-layer and total mapping figures (design §5): arrays, cells, MACs, ADC conversions, scales. */
 import { attrInt, type Graph, type Node } from '../ir/ir.js';
 import type { LayerReport, PlanReportTotals } from '../../plan/types.js';
-import { outputVectors } from '../cim/geometry.js';
+import { outputVectors } from '../../plan/geometry.js';
 import type { TargetSpec } from '../../targets/target.js';
 import { sizeOf } from '../../base/tensor.js';
 
