@@ -41,6 +41,7 @@ describe('renderSweepHtml', () => {
       const front = circles(svg, 'point front');
       expect(front, id).toEqual(expectedFront(records, x));
       expect(front.length, id).toBeGreaterThan(1);
+      expect(circles(svg, 'point').length, id).toBeGreaterThan(0);
       expect(circles(svg, 'point').length + front.length, id).toBe(12);
       expect(svg, id).toMatch(/<path class="front-line" d="M[\d.]+ [\d.]+( H[\d.]+ V[\d.]+)+"\/>/);
     }

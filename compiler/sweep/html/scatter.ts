@@ -20,7 +20,7 @@ export interface ScatterInput {
   baseline?: number;
 }
 
-const W = 440;
+const W = 420;
 const H = 300;
 const M = { l: 54, r: 14, t: 28, b: 44 };
 const n = (x: number): string => (Math.round(x * 10) / 10).toString();
