@@ -103,6 +103,13 @@ describe('renderSweepHtml', () => {
     expect(renderSweepHtml(sweepDefinition, [...sweepRecords()].reverse())).toBe(html);
   });
 
+  it('gives a repeated index (a merged file) one link target', () => {
+    const twice = [...records, { ...records[0], key: 'f'.repeat(64) }];
+    const out = renderSweepHtml(sweepDefinition, twice);
+    expect(out.match(/<tr[^>]* data-index="/g)).toHaveLength(14);
+    expect(out.match(new RegExp(`<tr id="p-${records[0].index}"`, 'g'))).toHaveLength(1);
+  });
+
   it('renders a sweep with no finished point', () => {
     const out = renderSweepHtml(sweepDefinition, []);
     expect(out).toContain('No finished point yet.');

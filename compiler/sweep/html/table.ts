@@ -69,13 +69,17 @@ export function pointsTable(axes: readonly SweepAxis[], records: readonly SweepR
     },
   ];
   const head = `<thead><tr>${cols.map((c) => `<th class="${c.num ? '' : 't'}" title="${h(c.title)}"${c.num ? ' data-type="num"' : ''} scope="col">${h(c.head)}</th>`).join('')}</tr></thead>`;
+  // A merged results file may repeat an index: only its first row is the link target.
+  const seen = new Set<number>();
   const body = records.map((r) => {
+    const id = seen.has(r.index) ? '' : ` id="p-${r.index}"`;
+    seen.add(r.index);
     const cells = cols.map((c) => {
       const x = c.cell(r);
       const attrs = `${x.cls ? ` class="${x.cls}"` : ''}${x.v !== undefined ? ` data-v="${h(String(x.v))}"` : ''}`;
       return `<td${attrs}>${x.html ?? h(x.text)}</td>`;
     });
-    return `<tr id="p-${r.index}" class="${r.status === 'ok' ? 'ok' : 'failed'}" data-index="${r.index}">${cells.join('')}</tr>`;
+    return `<tr${id} class="${r.status === 'ok' ? 'ok' : 'failed'}" data-index="${r.index}">${cells.join('')}</tr>`;
   }).join('');
   return `<div class="table-wrap"><table class="points sortable" id="points-table">${head}<tbody>${body}</tbody></table></div>`;
 }
