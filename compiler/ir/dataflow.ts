@@ -95,3 +95,15 @@ export function stableTopologicalOrder(graph: Graph): Node[] {
   }
   return order;
 }
+
+/** Every node reads only values defined before it (graph inputs, constants, outer scope, earlier outputs). */
+export function topologicalOrderProblem(graph: Graph): { message: string; node: string; opType: string } | undefined {
+  const defined = new Set<string>([...graph.outerScope, ...graph.inputs, ...graph.constants.keys()]);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      if (i && !defined.has(i)) return { message: `node reads '${i}' before the node that produces it (nodes must stay in topological order)`, node: n.name, opType: n.opType };
+    }
+    for (const o of n.outputs) if (o) defined.add(o);
+  }
+  return undefined;
+}

@@ -9,25 +9,13 @@
  * - A pass that reports `changed: false` returned its input, or an equal graph (CIM2012).
  */
 import { CimcError, isCimcError, type DiagnosticLocation } from '../../base/diagnostics.js';
-import { validateGraph } from '../ir/dataflow.js';
+import { topologicalOrderProblem, validateGraph } from '../ir/dataflow.js';
 import { fingerprintDifference, fingerprintGraph, type GraphFingerprint } from '../ir/fingerprint.js';
 import type { Graph } from '../ir/ir.js';
 import { builtinFacts } from './facts.js';
 import type { Pass, PassContext, PassResult } from './pass.js';
 
 const factChecks = new Map(builtinFacts.flatMap((f) => (f.check ? [[f.name, f.check] as const] : [])));
-
-/** Every node reads only values defined before it (graph inputs, constants, outer scope, earlier outputs). */
-export function topologicalOrderProblem(graph: Graph): { message: string; node: string; opType: string } | undefined {
-  const defined = new Set<string>([...graph.outerScope, ...graph.inputs, ...graph.constants.keys()]);
-  for (const n of graph.nodes) {
-    for (const i of n.inputs) {
-      if (i && !defined.has(i)) return { message: `node reads '${i}' before the node that produces it (nodes must stay in topological order)`, node: n.name, opType: n.opType };
-    }
-    for (const o of n.outputs) if (o) defined.add(o);
-  }
-  return undefined;
-}
 
 /** Checks one pipeline run; `before` is called with each pass's input, `after` with its result. */
 export class PassVerifier {
