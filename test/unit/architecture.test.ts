@@ -37,9 +37,15 @@ const allowed: Readonly<Record<string, readonly string[]>> = {
     'base', 'plan', 'targets', 'compiler/ir', 'compiler/onnx', 'compiler/shape-rules', 'compiler/pass-manager',
     'compiler/cim', 'compiler/emit', 'compiler/cost', 'passes',
   ],
+  'compiler/sweep': [
+    'base', 'plan', 'targets', 'compiler/ir', 'compiler/onnx', 'compiler/shape-rules', 'compiler/pass-manager',
+    'compiler/cim', 'compiler/emit', 'compiler/cost', 'passes', 'compiler/driver', 'compiler/report',
+    'runtime/reference', 'runtime/batch', 'runtime/ort-engine',
+  ],
   'compiler/cli': [
     'base', 'plan', 'targets', 'runtime/reference', 'runtime/batch', 'runtime/ort-engine', 'compiler/ir',
     'compiler/shape-rules', 'compiler/pass-manager', 'compiler/cost', 'compiler/report', 'compiler/driver', 'passes',
+    'compiler/sweep',
   ],
 };
 

@@ -1,0 +1,133 @@
+/**
+ * `cimc sweep MODEL -o DIR …`: a design-space sweep over compile options, targets and cost
+ * figures; `cimc sweep merge` combines shard folders; `cimc sweep report` prints a folder's table.
+ * The work is in compiler/sweep/; this file only turns flags into a request.
+ */
+import * as os from 'node:os';
+import type { Command } from 'commander';
+import { CimcError } from '../../../base/diagnostics.js';
+import { builtinOptions } from '../../../passes/compile-options.js';
+import type { CliEnv } from '../cli-env.js';
+import { collect } from './common.js';
+import type { Engine } from '../../sweep/accuracy.js';
+import { combineAxes, parseAxisFlag } from '../../sweep/grid.js';
+import { readSweepFile, type SweepFile } from '../../sweep/sweep-file.js';
+import { prepareSweep } from '../../sweep/prepare.js';
+import { runSweep } from '../../sweep/run-sweep.js';
+import { parseShard } from '../../sweep/shard.js';
+import { formatSweepTable } from '../../sweep/text-report.js';
+import { mergeFolders, writeMerged } from '../../sweep/merge.js';
+import { readSweepFolder, writeSweepReport } from '../../sweep/folder.js';
+import { sweepProgress } from './sweep-progress.js';
+
+interface SweepFlags {
+  output: string;
+  inputs?: string;
+  labels?: string;
+  calib?: string;
+  limit?: string;
+  axis?: string[];
+  sweep?: string;
+  target?: string;
+  cost?: string;
+  engine?: string;
+  jobs?: string;
+  shard?: string;
+  keepPlans?: boolean;
+}
+
+/** ORT when onnxruntime-node loads (much faster), else the reference runtime. */
+async function defaultEngine(): Promise<Engine> {
+  try {
+    await import('onnxruntime-node');
+    return 'ort';
+  } catch {
+    return 'ref';
+  }
+}
+
+const positiveInt = (text: string | undefined, flag: string): number | undefined => {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new CimcError('CIM5003', `${flag} must be a positive integer, got '${text}'`, { field: flag });
+  return Number(text);
+};
+
+const need = (v: string | undefined, flag: string): string => {
+  if (!v) throw new CimcError('CIM5003', `give ${flag} (or set it in the --sweep file)`, { field: flag });
+  return v;
+};
+
+export function registerSweep(program: Command, env: CliEnv): void {
+  const sweep = program.command('sweep')
+    .description('design-space sweep: compile and evaluate every point of a grid of options, targets and cost figures')
+    .argument('[model]', 'ONNX model file (or the sweep file\'s model)')
+    .requiredOption('-o, --output <dir>', 'sweep folder: sweep.json, results.jsonl, results.csv (resumes when it exists)')
+    .option('--inputs <x.npy>', 'evaluation inputs [N, …]')
+    .option('--labels <y.npy>', 'evaluation labels [N]')
+    .option('--calib <c.npy>', 'calibration inputs for every point (read once)')
+    .option('--limit <n>', 'evaluate only the first n samples')
+    .option('--axis <name=v1,v2,…>', 'an axis: target, cost or a compile option by its flag name (adc-bits, psum-granularity, …); repeatable', collect)
+    .option('--sweep <file.json>', 'sweep file (schemas/sweep.schema.json); flags override it')
+    .option('-t, --target <name|file>', 'target when no axis varies it (default seed-4b)')
+    .option('--cost <name|file>', 'cost figures when no axis varies them')
+    .option('--engine <ref|ort>', 'evaluator (default: ort when onnxruntime-node is installed, else ref)')
+    .option('-j, --jobs <n>', 'points evaluated at once (only 1 so far)')
+    .option('--shard <i/N>', 'run only the points whose index % N == i')
+    .option('--keep-plans', 'also write every point\'s plan to DIR/plans/<key>.json')
+    .action(async (modelArg: string | undefined, flags: SweepFlags) => {
+      const file: SweepFile = flags.sweep ? readSweepFile(flags.sweep) : { axes: [] };
+      const axes = combineAxes(file.axes, (flags.axis ?? []).map(parseAxisFlag));
+      if (flags.engine !== undefined && flags.engine !== 'ref' && flags.engine !== 'ort') throw new CimcError('CIM5001', `--engine must be ref or ort, got '${flags.engine}'`, { field: '--engine' });
+      const jobs = positiveInt(flags.jobs, '--jobs') ?? os.availableParallelism();
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      const compiler = await env.compiler();
+      const pluginOptions = [...compiler.passes.values()].flatMap((p) => p.options ?? []).filter((o) => !builtinOptions.some((b) => b.option.name === o.name));
+      const prepared = prepareSweep({
+        model: need(modelArg ?? file.model, 'MODEL'),
+        inputs: need(flags.inputs ?? file.inputs, '--inputs'),
+        labels: need(flags.labels ?? file.labels, '--labels'),
+        calib: flags.calib ?? file.calib,
+        limit: positiveInt(flags.limit, '--limit') ?? file.limit,
+        target: flags.target ?? file.target ?? 'seed-4b',
+        cost: flags.cost,
+        axes,
+        engine: (flags.engine as Engine | undefined) ?? await defaultEngine(),
+        compiler,
+        options: [...builtinOptions.map((r) => r.option), ...pluginOptions],
+      });
+      // Worker threads are not built yet: -j is accepted (scripts can pass it) and runs one point at a time.
+      void jobs;
+      const progress = sweepProgress(env.quiet());
+      let outcome;
+      try {
+        outcome = await runSweep(prepared, { dir: flags.output, keepPlans: flags.keepPlans, shard, onRecord: (r, done, total) => progress.update(r, done, total) });
+      } finally {
+        progress.stop();
+      }
+      writeSweepReport(flags.output);
+      process.stdout.write(formatSweepTable(outcome.definition, outcome.records));
+      if (!env.quiet()) process.stderr.write(`${flags.output}: ${outcome.ran} points run, ${outcome.skipped} already done${shard ? ` (shard ${shard.index}/${shard.count})` : ''}\n`);
+    });
+
+  sweep.command('merge')
+    .description('combine shard folders of one sweep into one folder (every point exactly once)')
+    .argument('<dirs...>', 'shard folders')
+    .requiredOption('-o, --output <dir>', 'merged folder')
+    .action((dirs: string[], flags: { output: string }) => {
+      const merged = mergeFolders(dirs);
+      writeMerged(flags.output, merged);
+      writeSweepReport(flags.output);
+      if (!env.quiet()) process.stderr.write(`${flags.output}: ${merged.records.length} points from ${dirs.length} folders\n`);
+    });
+
+  sweep.command('report')
+    .description("a sweep folder's table of points and its Pareto front (accuracy vs energy)")
+    .argument('<dir>', 'sweep folder')
+    .option('--html <out.html>', 'write the HTML report')
+    .action((dir: string, flags: { html?: string }) => {
+      const folder = readSweepFolder(dir);
+      // TODO(sweep-html): renderSweepHtml(folder.definition, folder.records) from compiler/sweep/html/render.ts.
+      if (flags.html) throw new CimcError('CIM5001', 'HTML report not built yet (cimc sweep report --html comes with compiler/sweep/html)', { field: '--html' });
+      process.stdout.write(formatSweepTable(folder.definition, folder.records));
+    });
+}
