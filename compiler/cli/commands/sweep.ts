@@ -21,7 +21,7 @@ import { readSweepFolder, writeSweepReport } from '../../sweep/folder.js';
 import { sweepProgress } from './sweep-progress.js';
 
 interface SweepFlags {
-  output: string;
+  output?: string;
   inputs?: string;
   labels?: string;
   calib?: string;
@@ -61,7 +61,8 @@ export function registerSweep(program: Command, env: CliEnv): void {
   const sweep = program.command('sweep')
     .description('design-space sweep: compile and evaluate every point of a grid of options, targets and cost figures')
     .argument('[model]', 'ONNX model file (or the sweep file\'s model)')
-    .requiredOption('-o, --output <dir>', 'sweep folder: sweep.json, results.jsonl, results.csv (resumes when it exists)')
+    // Not a commander requiredOption: commander checks a parent's required options for its subcommands too.
+    .option('-o, --output <dir>', 'sweep folder: sweep.json, results.jsonl, results.csv (resumes when it exists)')
     .option('--inputs <x.npy>', 'evaluation inputs [N, …]')
     .option('--labels <y.npy>', 'evaluation labels [N]')
     .option('--calib <c.npy>', 'calibration inputs for every point (read once)')
@@ -75,6 +76,7 @@ export function registerSweep(program: Command, env: CliEnv): void {
     .option('--shard <i/N>', 'run only the points whose index % N == i')
     .option('--keep-plans', 'also write every point\'s plan to DIR/plans/<key>.json')
     .action(async (modelArg: string | undefined, flags: SweepFlags) => {
+      const out = need(flags.output, '-o DIR');
       const file: SweepFile = flags.sweep ? readSweepFile(flags.sweep) : { axes: [] };
       const axes = combineAxes(file.axes, (flags.axis ?? []).map(parseAxisFlag));
       if (flags.engine !== undefined && flags.engine !== 'ref' && flags.engine !== 'ort') throw new CimcError('CIM5001', `--engine must be ref or ort, got '${flags.engine}'`, { field: '--engine' });
@@ -100,24 +102,26 @@ export function registerSweep(program: Command, env: CliEnv): void {
       const progress = sweepProgress(env.quiet());
       let outcome;
       try {
-        outcome = await runSweep(prepared, { dir: flags.output, keepPlans: flags.keepPlans, shard, onRecord: (r, done, total) => progress.update(r, done, total) });
+        outcome = await runSweep(prepared, { dir: out, keepPlans: flags.keepPlans, shard, onRecord: (r, done, total) => progress.update(r, done, total) });
       } finally {
         progress.stop();
       }
-      writeSweepReport(flags.output);
+      writeSweepReport(out);
       process.stdout.write(formatSweepTable(outcome.definition, outcome.records));
-      if (!env.quiet()) process.stderr.write(`${flags.output}: ${outcome.ran} points run, ${outcome.skipped} already done${shard ? ` (shard ${shard.index}/${shard.count})` : ''}\n`);
+      if (!env.quiet()) process.stderr.write(`${out}: ${outcome.ran} points run, ${outcome.skipped} already done${shard ? ` (shard ${shard.index}/${shard.count})` : ''}\n`);
     });
 
   sweep.command('merge')
     .description('combine shard folders of one sweep into one folder (every point exactly once)')
     .argument('<dirs...>', 'shard folders')
-    .requiredOption('-o, --output <dir>', 'merged folder')
-    .action((dirs: string[], flags: { output: string }) => {
+    .option('-o, --output <dir>', 'merged folder')
+    .action((dirs: string[], flags: { output?: string }) => {
+      // Commander lets the parent (`sweep -o`) take an -o written after `merge` too.
+      const out = need(flags.output ?? sweep.opts<SweepFlags>().output, '-o DIR');
       const merged = mergeFolders(dirs);
-      writeMerged(flags.output, merged);
-      writeSweepReport(flags.output);
-      if (!env.quiet()) process.stderr.write(`${flags.output}: ${merged.records.length} points from ${dirs.length} folders\n`);
+      writeMerged(out, merged);
+      writeSweepReport(out);
+      if (!env.quiet()) process.stderr.write(`${out}: ${merged.records.length} points from ${dirs.length} folders\n`);
     });
 
   sweep.command('report')
