@@ -88,3 +88,9 @@ export function prepareSweep(req: SweepRequest): PreparedSweep {
   };
   return { request: req, definition, axes, points, inputs, labels, calibData, targetOf: (p) => targetOf(p.point.target, p.point.cost) };
 }
+
+/** The built-in options and those the compiler's plugin passes declare (the sweep's possible axes). */
+export function allOptions(builtin: readonly PassOption[], compiler: Compiler): PassOption[] {
+  const names = new Set(builtin.map((o) => o.name));
+  return [...builtin, ...[...compiler.passes.values()].flatMap((p) => p.options ?? []).filter((o) => !names.has(o.name))];
+}

@@ -23,8 +23,11 @@ export interface PointEnv {
   compiler: StagedCompiler;
   data: EvalData;
   engine: Engine;
-  /** The float path's predictions (the sweep's baseline, computed once). */
-  floatPredictions(): Promise<readonly number[]>;
+  /**
+   * The float path's predictions (the sweep's baseline, computed once); undefined when the
+   * baseline plan could not be built, and then each point's own float path is run.
+   */
+  floatPredictions(): Promise<readonly number[] | undefined>;
   /** DIR/plans with --keep-plans. */
   plansDir?: string;
 }
@@ -43,7 +46,8 @@ export async function runPoint(job: PointJob, env: PointEnv): Promise<SweepRecor
     const loaded = openPlan(JSON.parse(serializePlan(built)), path.join(env.plansDir ?? '.', `${job.key}.json`), built.sidecar);
     const cost = planCost(loaded.plan);
     const cim = await predictions(loaded, env.data, env.engine);
-    const acc = accuracyOf(cim, await env.floatPredictions(), env.data.labels);
+    const float = (await env.floatPredictions()) ?? await predictions(loaded, env.data, env.engine, true);
+    const acc = accuracyOf(cim, float, env.data.labels);
     const t = cost?.totals;
     const metrics: SweepMetrics = {
       ...acc,

@@ -9,9 +9,6 @@ import * as path from 'node:path';
 import { CimcError } from '../../base/diagnostics.js';
 import { readJsonFile } from '../../base/json-file.js';
 import { writeFileAtomic } from '../../base/output-file.js';
-import { serializePlan } from '../../plan/writer.js';
-import { openPlan } from '../../plan/reader.js';
-import { predictions } from './accuracy.js';
 import { compileCommand } from './command-line.js';
 import { resultsCsv } from './csv.js';
 import { definitionIdentity, type SweepDefinition } from './definition.js';
@@ -19,15 +16,17 @@ import { pointKey } from './point-key.js';
 import type { PreparedSweep } from './prepare.js';
 import type { SweepRecord } from './record.js';
 import { appendRecord, dropTornLine, readResults } from './results-file.js';
-import { runPoint, type PointJob } from './run-point.js';
+import type { PointJob } from './run-point.js';
+import { inThread, localPointEnv, type RunnerFactory } from './point-runner.js';
 import { inShard, type Shard } from './shard.js';
-import { stagedCompiler } from './staged-compile.js';
 
 export interface RunOptions {
   dir: string;
   keepPlans?: boolean;
   shard?: Shard;
   onRecord?(r: SweepRecord, done: number, total: number): void;
+  /** Runs points in parallel (worker-pool.ts); default: one at a time in this thread. */
+  runner?: RunnerFactory;
 }
 
 export interface SweepOutcome {
@@ -66,7 +65,7 @@ export function pointJobs(s: PreparedSweep, shard?: Shard): PointJob[] {
 }
 
 export async function runSweep(s: PreparedSweep, o: RunOptions): Promise<SweepOutcome> {
-  const { definition: def, request: req } = s;
+  const { definition: def } = s;
   fs.mkdirSync(o.dir, { recursive: true });
   claimFolder(o.dir, def);
   const file = resultsPath(o.dir);
@@ -76,28 +75,25 @@ export async function runSweep(s: PreparedSweep, o: RunOptions): Promise<SweepOu
   const done = new Set(records.map((r) => r.key));
   const jobs = pointJobs(s, o.shard);
   const todo = jobs.filter((j) => !done.has(j.key));
-  const compiler = stagedCompiler(req.compiler, req.model, s.calibData ? { calibData: s.calibData } : {},
-    new Set(s.axes.flatMap((a) => (a.kind === 'option' ? [a.option.name] : []))));
-  const data = { inputs: s.inputs, labels: s.labels, limit: req.limit };
-  // The float baseline, once per sweep: the float path of grid point 0's target with default
-  // options (quantization does not touch the float path), so every shard and rerun gets the same.
-  let baseline: Promise<readonly number[]> | undefined;
-  const floatPredictions = (): Promise<readonly number[]> => {
-    baseline ??= (async () => {
-      const built = compiler.compile(s.targetOf(s.points[0]), { sidecarUri: 'baseline.bin' });
-      const loaded = openPlan(JSON.parse(serializePlan(built)), 'baseline.json', built.sidecar);
-      return predictions(loaded, data, req.engine, true);
-    })();
-    return baseline;
-  };
-  const env = { compiler, data, engine: req.engine, floatPredictions, plansDir: o.keepPlans ? path.join(o.dir, 'plans') : undefined };
+  const env = localPointEnv(s, o.keepPlans ? path.join(o.dir, 'plans') : undefined);
+  // A pool gets the baseline computed here, once; in this thread it is computed on first use.
+  const runner = todo.length > 1 && o.runner ? o.runner(await env.floatPredictions()) : inThread(env);
   let finished = jobs.length - todo.length;
-  for (const job of todo) {
-    const r = await runPoint(job, env);
+  const finish = (r: SweepRecord): void => {
     appendRecord(file, r);
     records.push(r);
     writeFileAtomic(csvPath(o.dir), resultsCsv(def, records));
     o.onRecord?.(r, ++finished, jobs.length);
+  };
+  try {
+    // Up to `parallel` points in flight, taken in grid order; each record is appended as it comes.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < todo.length) finish(await runner.run(todo[next++]));
+    };
+    await Promise.all(Array.from({ length: Math.min(runner.parallel, todo.length) }, lane));
+  } finally {
+    await runner.close();
   }
   writeFileAtomic(csvPath(o.dir), resultsCsv(def, records));
   return { definition: def, records, ran: todo.length, skipped: jobs.length - todo.length };

@@ -1,8 +1,9 @@
 /**
  * `cimc sweep` as a user runs it: a small MNIST grid whose accuracies are exactly those of
  * separate `cimc compile` + `cimc eval` runs of the same points, a SIGKILL mid-sweep that a rerun
- * resumes with no point lost or doubled, two shards merged into what one process writes, and the
- * coded refusals (bad grid: nothing written; merge with a missing point).
+ * resumes (with two worker threads) to the records of an uninterrupted -j 1 run, no point lost or
+ * doubled, two shards merged into what one process writes, and the coded refusals (bad grid:
+ * nothing written; merge with a missing point).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -81,7 +82,8 @@ describe('cimc sweep', () => {
   it('resumes after SIGKILL with no point lost or doubled', async () => {
     const args = ['-q', 'sweep', mnist, '--inputs', testX, '--labels', testY, '--limit', '30', '--engine', 'ref', '--axis', 'adc-bits=3,4,5', '--axis', 'psum-granularity=layer,column'];
     const killed = path.join(dir, 'killed');
-    const child = spawn(process.execPath, [cliPath, ...args, '-o', killed], { cwd: repoRoot, stdio: 'ignore' });
+    // Killed and resumed with two worker threads, compared with one process running one point at a time.
+    const child = spawn(process.execPath, [cliPath, ...args, '-j', '2', '-o', killed], { cwd: repoRoot, stdio: 'ignore' });
     const file = path.join(killed, 'results.jsonl');
     await new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
@@ -98,9 +100,9 @@ describe('cimc sweep', () => {
     const before = records(killed).length;
     expect(before).toBeGreaterThanOrEqual(1);
     expect(before).toBeLessThan(6);
-    expect(cimc([...args, '-o', killed]).code).toBe(0);
+    expect(cimc([...args, '-j', '2', '-o', killed]).code).toBe(0);
     const whole = path.join(dir, 'whole');
-    expect(cimc([...args, '-o', whole]).code).toBe(0);
+    expect(cimc([...args, '-j', '1', '-o', whole]).code).toBe(0);
     expect(content(killed)).toEqual(content(whole));
     expect(content(killed).map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
   });

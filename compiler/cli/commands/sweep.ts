@@ -4,6 +4,7 @@
  * The work is in compiler/sweep/; this file only turns flags into a request.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { CimcError } from '../../../base/diagnostics.js';
 import { builtinOptions } from '../../../passes/compile-options.js';
@@ -12,13 +13,17 @@ import { collect } from './common.js';
 import type { Engine } from '../../sweep/accuracy.js';
 import { combineAxes, parseAxisFlag } from '../../sweep/grid.js';
 import { readSweepFile, type SweepFile } from '../../sweep/sweep-file.js';
-import { prepareSweep } from '../../sweep/prepare.js';
+import { allOptions, prepareSweep } from '../../sweep/prepare.js';
+import { workerPool } from '../../sweep/worker-pool.js';
 import { runSweep } from '../../sweep/run-sweep.js';
 import { parseShard } from '../../sweep/shard.js';
 import { formatSweepTable } from '../../sweep/text-report.js';
 import { mergeFolders, writeMerged } from '../../sweep/merge.js';
 import { readSweepFolder, writeSweepReport } from '../../sweep/folder.js';
 import { sweepProgress } from './sweep-progress.js';
+
+/** The worker thread's module (built next to this folder). */
+const workerScript = new URL('../sweep-worker.js', import.meta.url);
 
 interface SweepFlags {
   output?: string;
@@ -72,7 +77,7 @@ export function registerSweep(program: Command, env: CliEnv): void {
     .option('-t, --target <name|file>', 'target when no axis varies it (default seed-4b)')
     .option('--cost <name|file>', 'cost figures when no axis varies them')
     .option('--engine <ref|ort>', 'evaluator (default: ort when onnxruntime-node is installed, else ref)')
-    .option('-j, --jobs <n>', 'points evaluated at once (only 1 so far)')
+    .option('-j, --jobs <n>', 'points evaluated at once, in worker threads (default: the available cores)')
     .option('--shard <i/N>', 'run only the points whose index % N == i')
     .option('--keep-plans', 'also write every point\'s plan to DIR/plans/<key>.json')
     .action(async (modelArg: string | undefined, flags: SweepFlags) => {
@@ -83,8 +88,7 @@ export function registerSweep(program: Command, env: CliEnv): void {
       const jobs = positiveInt(flags.jobs, '--jobs') ?? os.availableParallelism();
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const compiler = await env.compiler();
-      const pluginOptions = [...compiler.passes.values()].flatMap((p) => p.options ?? []).filter((o) => !builtinOptions.some((b) => b.option.name === o.name));
-      const prepared = prepareSweep({
+      const request = {
         model: need(modelArg ?? file.model, 'MODEL'),
         inputs: need(flags.inputs ?? file.inputs, '--inputs'),
         labels: need(flags.labels ?? file.labels, '--labels'),
@@ -94,15 +98,17 @@ export function registerSweep(program: Command, env: CliEnv): void {
         cost: flags.cost,
         axes,
         engine: (flags.engine as Engine | undefined) ?? await defaultEngine(),
-        compiler,
-        options: [...builtinOptions.map((r) => r.option), ...pluginOptions],
-      });
-      // Worker threads are not built yet: -j is accepted (scripts can pass it) and runs one point at a time.
-      void jobs;
+      };
+      const prepared = prepareSweep({ ...request, compiler, options: allOptions(builtinOptions.map((r) => r.option), compiler) });
+      const plansDir = flags.keepPlans ? path.join(out, 'plans') : undefined;
+      const plugins = program.opts<{ plugin?: string[] }>().plugin ?? [];
+      const runner = jobs > 1
+        ? (baseline: readonly number[] | undefined) => workerPool(workerScript, { request, plugins, baseline, plansDir }, Math.min(jobs, prepared.points.length))
+        : undefined;
       const progress = sweepProgress(env.quiet());
       let outcome;
       try {
-        outcome = await runSweep(prepared, { dir: out, keepPlans: flags.keepPlans, shard, onRecord: (r, done, total) => progress.update(r, done, total) });
+        outcome = await runSweep(prepared, { dir: out, keepPlans: flags.keepPlans, shard, runner, onRecord: (r, done, total) => progress.update(r, done, total) });
       } finally {
         progress.stop();
       }
