@@ -7,7 +7,7 @@ import { isCimcError } from '../../base/diagnostics.js';
 import { openPlan } from '../../plan/reader.js';
 import { serializePlan } from '../../plan/writer.js';
 import { predictions } from './accuracy.js';
-import type { PreparedSweep } from './prepare.js';
+import { implicitOptions, type PreparedSweep } from './prepare.js';
 import type { SweepRecord } from './record.js';
 import { runPoint, type PointEnv, type PointJob } from './run-point.js';
 import { stagedCompiler } from './staged-compile.js';
@@ -29,7 +29,8 @@ export type RunnerFactory = (baseline: readonly number[] | undefined) => PointRu
  */
 export function localPointEnv(s: PreparedSweep, plansDir: string | undefined, baseline?: readonly number[]): PointEnv {
   const { request: req } = s;
-  const compiler = stagedCompiler(req.compiler, req.model, s.calibData ? { calibData: s.calibData } : {},
+  const fixed = { ...implicitOptions(req.options), ...(s.calibData ? { calibData: s.calibData } : {}) };
+  const compiler = stagedCompiler(req.compiler, req.model, fixed,
     new Set(s.axes.flatMap((a) => (a.kind === 'option' ? [a.option.name] : []))));
   const data = { inputs: s.inputs, labels: s.labels, limit: req.limit };
   let cached: Promise<readonly number[] | undefined> | undefined = baseline && Promise.resolve(baseline);
@@ -46,7 +47,8 @@ export function localPointEnv(s: PreparedSweep, plansDir: string | undefined, ba
  */
 async function floatBaseline(s: PreparedSweep, env: PointEnv): Promise<readonly number[] | undefined> {
   try {
-    const built = env.compiler.compile(s.targetOf(s.points[0]), { sidecarUri: 'baseline.bin' });
+    // Not calibrated: calibration changes activation scales and ADC steps, never the float path.
+    const built = env.compiler.compile(s.targetOf(s.points[0]), { sidecarUri: 'baseline.bin', calibData: undefined });
     const loaded = openPlan(JSON.parse(serializePlan(built)), 'baseline.json', built.sidecar);
     return await predictions(loaded, env.data, env.engine, true);
   } catch (e) {

@@ -10,7 +10,8 @@ import type { RtTensor } from '../../base/rt-tensor.js';
 import { resolveCost, resolveTarget, withCost } from '../../targets/loader.js';
 import type { TargetSpec } from '../../targets/target.js';
 import type { Compiler } from '../driver/create-compiler.js';
-import type { PassOption } from '../pass-manager/options.js';
+import { flagName, type PassOption } from '../pass-manager/options.js';
+import { optionFromFlag } from '../pass-manager/option-values.js';
 import type { Engine } from './accuracy.js';
 import { dataSha256, fileSha256, type SweepDefinition } from './definition.js';
 import { axisOptions, gridPoints, resolveAxes, type AxisSpec, type GridPoint, type ResolvedAxis } from './grid.js';
@@ -93,4 +94,19 @@ export function prepareSweep(req: SweepRequest): PreparedSweep {
 export function allOptions(builtin: readonly PassOption[], compiler: Compiler): PassOption[] {
   const names = new Set(builtin.map((o) => o.name));
   return [...builtin, ...[...compiler.passes.values()].flatMap((p) => p.options ?? []).filter((o) => !names.has(o.name))];
+}
+
+/**
+ * The values `cimc compile` sets for flags not given: a repeatable flag's option gets its
+ * fromFlag of nothing (`--input-shape` → {}), which the plan's options record shows. Sweeps set
+ * them too, so a point's plan is byte for byte the one its `command` writes.
+ */
+export function implicitOptions(options: readonly PassOption[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of options) {
+    if (o.flag === false || !o.repeatable) continue;
+    const v = optionFromFlag(o, undefined, flagName(o));
+    if (v !== undefined) out[o.name] = v;
+  }
+  return out;
 }

@@ -125,6 +125,32 @@ describe('cimc sweep', () => {
     expect(expectUserError(cimc(['sweep', 'merge', path.join(dir, 'shard0'), '-o', path.join(dir, 'merged3')]), 'CIM5004')).toMatch(/points missing from the shards: 1, 3/);
   });
 
+  it('keeps plans byte for byte what each record\'s command writes, and records a failing point as an error', () => {
+    // 4 columns: an adjacent slice layout (8 columns per output channel) cannot map; separate can.
+    const narrow = path.join(dir, 'narrow.json');
+    fs.writeFileSync(narrow, JSON.stringify({
+      name: 'narrow', array: { rows: 128, cols: 4, cellBits: 1 }, weightBits: 4, activationBits: 4, dacBits: 4,
+      adc: { bits: 4, columnsPerAdc: 4 }, encoding: 'differential', cost: 'isaac-ce',
+    }));
+    const calib = fixture('examples/data/mnist-calib-x.npy');
+    const out = path.join(dir, 'kept');
+    const r = cimc(['-q', 'sweep', mnist, '-o', out, '--inputs', testX, '--labels', testY, '--limit', '5', '--engine', 'ref', '-j', '1', '--calib', calib,
+      '--axis', `target=${narrow}`, '--axis', 'slice-layout=separate,adjacent', '--axis', 'calib-samples=16', '--keep-plans']);
+    expect(r.code).toBe(0);
+    const recs = records(out);
+    expect(recs.map((x) => x.status)).toEqual(['ok', 'error']);
+    expect(recs[1].error).toMatchObject({ code: 'CIM2005' });
+    expect(recs[1].error!.message).toMatch(/adjacent slice layout needs 8 columns per output channel, the array has 4/);
+    expect(r.stdout).toMatch(/error CIM2005/);
+    for (const rec of recs.slice(0, 1)) {
+      const plan = path.join(dir, `${rec.key}.json`);
+      expect(rec.command.endsWith(`--calib ${calib} -o plan.json`)).toBe(true);
+      expect(cimc(['-q', ...rec.command.split(' ').slice(1, -1), plan]).code).toBe(0);
+      expect(fs.readFileSync(path.join(out, 'plans', `${rec.key}.json`))).toEqual(fs.readFileSync(plan));
+      expect(fs.readFileSync(path.join(out, 'plans', `${rec.key}.bin`))).toEqual(fs.readFileSync(plan.replace(/json$/, 'bin')));
+    }
+  });
+
   it('refuses a bad grid with one coded line and writes nothing', () => {
     const out = path.join(dir, 'bad');
     expect(expectUserError(cimc(['sweep', mnist, '-o', out, '--inputs', testX, '--labels', testY, '--axis', 'adc-bits=3,99']), 'CIM2006')).toMatch(/--adc-bits/);
