@@ -10,7 +10,8 @@ import type { AxisSpec } from './grid.js';
 export interface SweepDefinition {
   sweepVersion: 1;
   model: { file: string; sha256: string };
-  data: { inputs: string; labels: string; calib?: string; sha256: string };
+  /** The files as given, each file's sha256, and `sha256`: the hash of those hashes (the resume key's). */
+  data: { inputs: string; labels: string; calib?: string; inputsSha256: string; labelsSha256: string; calibSha256?: string; sha256: string };
   target: string;
   cost?: string;
   axes: AxisSpec[];
@@ -23,8 +24,11 @@ export const sha256Hex = (b: string | Uint8Array): string => createHash('sha256'
 export const fileSha256 = (file: string): string => sha256Hex(fs.readFileSync(file));
 
 /** The data hash: inputs, labels (and calibration inputs), each file's hash in that order. */
-export function dataSha256(inputs: string, labels: string, calib?: string): string {
-  return sha256Hex([fileSha256(inputs), fileSha256(labels), calib ? fileSha256(calib) : ''].join('\n'));
+export function dataHashes(inputs: string, labels: string, calib?: string): Pick<SweepDefinition['data'], 'inputsSha256' | 'labelsSha256' | 'calibSha256' | 'sha256'> {
+  const inputsSha256 = fileSha256(inputs);
+  const labelsSha256 = fileSha256(labels);
+  const calibSha256 = calib ? fileSha256(calib) : undefined;
+  return { inputsSha256, labelsSha256, ...(calibSha256 ? { calibSha256 } : {}), sha256: sha256Hex([inputsSha256, labelsSha256, calibSha256 ?? ''].join('\n')) };
 }
 
 /** The part two folders must share to be one sweep (file names may differ between machines). */

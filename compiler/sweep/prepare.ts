@@ -13,7 +13,7 @@ import type { Compiler } from '../driver/create-compiler.js';
 import { flagName, type PassOption } from '../pass-manager/options.js';
 import { optionFromFlag } from '../pass-manager/option-values.js';
 import type { Engine } from './accuracy.js';
-import { dataSha256, fileSha256, type SweepDefinition } from './definition.js';
+import { dataHashes, fileSha256, type SweepDefinition } from './definition.js';
 import { axisOptions, gridPoints, resolveAxes, type AxisSpec, type GridPoint, type ResolvedAxis } from './grid.js';
 
 export interface SweepRequest {
@@ -80,7 +80,7 @@ export function prepareSweep(req: SweepRequest): PreparedSweep {
   const definition: SweepDefinition = {
     sweepVersion: 1,
     model: { file: req.model, sha256: fileSha256(req.model) },
-    data: { inputs: req.inputs, labels: req.labels, ...(req.calib ? { calib: req.calib } : {}), sha256: dataSha256(req.inputs, req.labels, req.calib) },
+    data: { inputs: req.inputs, labels: req.labels, ...(req.calib ? { calib: req.calib } : {}), ...dataHashes(req.inputs, req.labels, req.calib) },
     target: req.target,
     ...(req.cost === undefined ? {} : { cost: req.cost }),
     axes: axes.map((a) => ({ name: a.name, values: [...a.values] })),

@@ -65,6 +65,7 @@ describe('cimc sweep', () => {
     const def = JSON.parse(fs.readFileSync(path.join(single, 'sweep.json'), 'utf8'));
     expect(def).toMatchObject({ gridSize: 4, axes: [{ name: 'adc-bits', values: ['3', '4'] }, { name: 'psum-granularity', values: ['layer', 'column'] }], evaluation: { limit: 100, engine: 'ort' } });
     expect(def.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(def.data).toMatchObject({ inputs: testX, labels: testY, inputsSha256: expect.stringMatching(/^[0-9a-f]{64}$/), labelsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const csv = fs.readFileSync(path.join(single, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv[0].startsWith('index,adc-bits,psum-granularity,status,accuracy,')).toBe(true);
     expect(csv.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['0,3,layer', '1,3,column', '2,4,layer', '3,4,column']);
@@ -72,11 +73,17 @@ describe('cimc sweep', () => {
     expect(rep.code).toBe(0);
     expect(rep.stdout).toMatch(/^index\s+adc-bits\s+psum-granularity\s+accuracy %\s+energy µJ/);
     expect(rep.stdout).toMatch(/Pareto front \(accuracy ↑, energy per inference ↓\): [0-9, ]+/);
-    // A rerun finds every point done and runs none.
+    // A rerun finds every point done and runs none; so does the same sweep given as a sweep file.
     const again = cimc(sweepArgs(single).slice(1));
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/0 points run, 4 already done/);
+    const file = path.join(dir, 'grid.json');
+    fs.writeFileSync(file, JSON.stringify({ model: mnist, inputs: testX, labels: testY, limit: 100, target: 'seed-4b', axes: { 'adc-bits': [3, 4], 'psum-granularity': ['layer', 'column'] } }));
+    const fromFile = cimc(['sweep', '--sweep', file, '-o', single]);
+    expect(fromFile.stderr).toMatch(/0 points run, 4 already done/);
     expect(records(single)).toHaveLength(4);
+    // Another sweep into the same folder is refused.
+    expect(expectUserError(cimc([...sweepArgs(single), '--axis', 'tiling=dense']), 'CIM5003')).toMatch(/holds another sweep/);
   });
 
   it('resumes after SIGKILL with no point lost or doubled', async () => {
