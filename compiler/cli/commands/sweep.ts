@@ -57,8 +57,8 @@ const positiveInt = (text: string | undefined, flag: string): number | undefined
   return Number(text);
 };
 
-const need = (v: string | undefined, flag: string): string => {
-  if (!v) throw new CimcError('CIM5003', `give ${flag} (or set it in the --sweep file)`, { field: flag });
+const need = (v: string | undefined, flag: string, inFile = true): string => {
+  if (!v) throw new CimcError('CIM5001', `give ${flag}${inFile ? ' (or set it in the --sweep file)' : ''}`, { field: flag });
   return v;
 };
 
@@ -81,7 +81,7 @@ export function registerSweep(program: Command, env: CliEnv): void {
     .option('--shard <i/N>', 'run only the points whose index % N == i')
     .option('--keep-plans', 'also write every point\'s plan to DIR/plans/<key>.json')
     .action(async (modelArg: string | undefined, flags: SweepFlags) => {
-      const out = need(flags.output, '-o DIR');
+      const out = need(flags.output, '-o DIR', false);
       const file: SweepFile = flags.sweep ? readSweepFile(flags.sweep) : { axes: [] };
       const axes = combineAxes(file.axes, (flags.axis ?? []).map(parseAxisFlag));
       if (flags.engine !== undefined && flags.engine !== 'ref' && flags.engine !== 'ort') throw new CimcError('CIM5001', `--engine must be ref or ort, got '${flags.engine}'`, { field: '--engine' });
@@ -123,7 +123,7 @@ export function registerSweep(program: Command, env: CliEnv): void {
     .option('-o, --output <dir>', 'merged folder')
     .action((dirs: string[], flags: { output?: string }) => {
       // Commander lets the parent (`sweep -o`) take an -o written after `merge` too.
-      const out = need(flags.output ?? sweep.opts<SweepFlags>().output, '-o DIR');
+      const out = need(flags.output ?? sweep.opts<SweepFlags>().output, '-o DIR', false);
       const merged = mergeFolders(dirs);
       writeMerged(out, merged);
       writeSweepReport(out);
