@@ -47,6 +47,8 @@ export const diagnosticCodes = {
   // CLI (5xxx)
   CIM5001: 'bad command-line usage',
   CIM5002: 'output cannot be written',
+  CIM5003: 'bad sweep definition (axis, value, sweep file)',
+  CIM5004: 'sweep folders cannot be merged (other definition, missing or conflicting points)',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -14,6 +14,7 @@ import { registerPasses } from './commands/passes.js';
 import { registerCompile } from './commands/compile.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerSweep } from './commands/sweep.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerCompile(program, env);
   registerReport(program, env);
   registerRun(program, env);
+  registerSweep(program, env);
   registerTargets(program, env);
   registerPasses(program, env);
 
