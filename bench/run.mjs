@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchSweep } from './sweep.mjs';
 import { benchModels, buildModels } from './build-models.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -176,6 +177,14 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
+log('sweep: MNIST grid as one cimc sweep vs compile + eval per point');
+try {
+  results.sweep = benchSweep(path.resolve(here, '..'));
+} catch (e) {
+  results.skipped.push(`sweep: ${e.message}`);
+}
+sampleLoad('after sweep');
+
 // ---------------------------------------------------------------------------------------------
 // Derived numbers and tables.
 
@@ -256,6 +265,16 @@ out.push(table(
       ['ref', 'ortCim', 'ortFloat'].map((k) => (g[k]?.maxRssKiB ? `${fmt(g[k].maxRssKiB / 1024, 0)}` : 'n/a')).join(' / ') + ' MiB'];
   }),
 ));
+if (results.sweep) {
+  const sw = results.sweep;
+  out.push('');
+  out.push(`Design-space sweep: MNIST, adc-bits 3–6 × weight/psum granularity layer/column on ${target}, 200 test digits (whole processes)`);
+  out.push(table(['how', 'points', 'wall', 'points/min', 'vs shell loop'], [
+    ['cimc sweep (one process, default -j)', String(sw.points), fmtMs(sw.sweepMs), fmt((60000 * sw.points) / sw.sweepMs, 0), `${fmt(sw.speedup, 1)}× faster`],
+    ['cimc compile + cimc eval per point', String(sw.points), fmtMs(sw.loopMs), fmt((60000 * sw.points) / sw.loopMs, 0), '1.0×'],
+  ]));
+  out.push(`accuracies equal between the two on ${sw.points - sw.mismatches} of ${sw.points} points`);
+}
 const sl = results.slopes;
 out.push(`slopes: compile time vs CIM weights ${fmt(sl.compileMsVsCimWeights, 2)} (CPU time ${fmt(sl.compileCpuMsVsCimWeights, 2)}), compile peak RSS vs CIM weights ${fmt(sl.compileRssVsCimWeights, 2)}, ORT session creation vs weights ${fmt(sl.ortSessionMsVsCimWeights, 2)};`);
 out.push(`        runtime vs MACs: reference ${fmt(sl.refMsPerImageVsMacs, 2)}, ORT engine ${fmt(sl.ortCimMsPerImageVsMacs, 2)}, ORT float ${fmt(sl.ortFloatMsPerImageVsMacs, 2)}`);
