@@ -16,7 +16,7 @@ import { layerCrossbars } from '../../compiler/report/html/crossbar-layout.js';
 import { escapeHtml, jsonForScript } from '../../compiler/report/html/escape.js';
 import { loadPlan, openPlan } from '../../plan/reader.js';
 import type { Plan } from '../../plan/types.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, openPage, type OpenedPage } from '../helpers/browser.js';
 import { planCost } from '../../compiler/cost/plan-cost.js';
 import { cimc, fixture, repoRoot, tempDir } from '../helpers/cli.js';
 
@@ -38,24 +38,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-interface Opened {
-  page: Page;
-  problems: string[];
-  requests: string[];
-}
-
 /** Opens a report file, collecting console errors, page errors and every request made. */
-async function open(file: string): Promise<Opened> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-  page.on('request', (r) => requests.push(r.url()));
-  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-  return { page, problems, requests };
-}
+const open = (file: string): Promise<OpenedPage> => openPage(browser, file);
 
 const columnValues = (page: Page, col: number): Promise<string[]> =>
   page.$$eval(`#layer-table tbody tr td:nth-child(${col})`, (tds) => tds.map((td) => td.getAttribute('data-v') ?? td.textContent ?? ''));

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { renderSweepHtml } from '../../compiler/sweep/html/render.js';
 import { paretoFront } from '../../compiler/sweep/pareto.js';
 import type { SweepMetrics } from '../../compiler/sweep/record.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, openPage, type OpenedPage } from '../helpers/browser.js';
 import { tempDir } from '../helpers/cli.js';
 import { sweepDefinition, sweepRecords } from '../helpers/sweep-fixture.js';
 
@@ -33,19 +33,10 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Opened { page: Page; problems: string[]; requests: string[] }
-
-async function open(): Promise<Opened> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-  page.on('request', (r) => requests.push(r.url()));
-  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-  onTestFinished(() => page.close());
-  return { page, problems, requests };
+async function open(): Promise<OpenedPage> {
+  const opened = await openPage(browser, file, { width: 1400, height: 900 });
+  onTestFinished(() => opened.page.close());
+  return opened;
 }
 
 const frontOf = (x: (m: SweepMetrics) => number): number[] =>

@@ -11,8 +11,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const systemChromium = '/usr/bin/chromium';
 
@@ -113,4 +113,24 @@ export async function launchChromium(): Promise<LaunchedChromium> {
     }
   }
   throw new Error(`no headless Chromium could be started for the browser tests; tried:\n  - ${tried.join('\n  - ')}`);
+}
+
+/** A page opened by openPage, with what it complained about and every request it made. */
+export interface OpenedPage {
+  page: Page;
+  problems: string[];
+  requests: string[];
+}
+
+/** Opens a local HTML file, collecting console errors and warnings, page errors, dialogs and requests. */
+export async function openPage(browser: Browser, file: string, viewport = { width: 1360, height: 900 }): Promise<OpenedPage> {
+  const page = await browser.newPage({ viewport });
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  return { page, problems, requests };
 }
