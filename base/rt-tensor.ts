@@ -171,3 +171,10 @@ export const rtDTypeByOnnxCode: Readonly<Record<number, RtDType>> = {
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** Index of the largest value of a[from..to) counted from `from` (the first on ties): a top-1 class. */
+export function argmax(a: Float32Array, from = 0, to = a.length): number {
+  let best = from;
+  for (let i = from + 1; i < to; i++) if (a[i] > a[best]) best = i;
+  return best - from;
+}

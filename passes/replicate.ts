@@ -16,13 +16,12 @@ import { definePass, requireTarget } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
 import { readOption } from '../compiler/pass-manager/option-values.js';
-import { stageTiming, type CostTarget } from '../compiler/cost/model.js';
+import { stageTiming, type CostTarget, type TimingFigures } from '../compiler/cost/model.js';
 import { outputVectors } from '../plan/geometry.js';
-import type { CostSpec } from '../targets/cost.js';
 import '../compiler/cim/annotations.js';
 
-/** Figures without cost data: one array cycle per time unit (the ranking is what matters). */
-const unitCost = { adc: { conversionTimeNs: 0 }, array: { readTimeNs: 1 } } as unknown as CostSpec;
+/** Timing without cost figures: one array cycle per time unit (the ranking is what matters). */
+const unitTiming: TimingFigures = { adc: { conversionTimeNs: 0 }, array: { readTimeNs: 1 } };
 
 interface Stage {
   index: number;
@@ -51,7 +50,7 @@ export const replicate = definePass({
   run(graph, ctx) {
     const target = requireTarget(ctx);
     const budget = readOption(ctx.options, replicateOptions.arrayBudget) ?? target.arraysPerChip;
-    const cost = typeof target.cost === 'object' ? target.cost : unitCost;
+    const cost: TimingFigures = typeof target.cost === 'object' ? target.cost : unitTiming;
     const batch = Math.max(1, graph.staticShape(graph.inputs[0] ?? '')?.[0] ?? 1);
     const costTarget = target as unknown as CostTarget;
 

@@ -85,6 +85,15 @@ export function withCost(target: TargetSpec, cost: CostSpec): TargetSpec {
   return { ...target, cost };
 }
 
+/**
+ * The target a compile runs for: a spec, a built-in name or a target file, with the figures of
+ * `cost` (a preset name, a cost file or the figures) in place of its own when given.
+ */
+export function resolveTargetWithCost(target: string | TargetSpec, cost: string | CostSpec | undefined, known: ReadonlyMap<string, TargetSpec>): TargetSpec {
+  const named = typeof target === 'object' ? target : resolveTarget(target, known);
+  return cost === undefined ? named : withCost(named, typeof cost === 'string' ? resolveCost(cost) : cost);
+}
+
 export function loadTargetFile(file: string): TargetSpec {
   return validateTarget(readJsonFile(file, 'CIM3001', 'target file'), file);
 }

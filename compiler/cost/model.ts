@@ -108,11 +108,17 @@ function units(arrays: number, cost: CostSpec): { array: number; group: number; 
 
 export interface StageTiming { arrayCycles: number; cycleTimeNs: number; stageTimeNs: number }
 
+/** The cost figures a stage's time depends on. */
+export interface TimingFigures {
+  adc: Pick<CostSpec['adc'], 'conversionTimeNs' | 'columnsPerAdc'>;
+  array: Pick<CostSpec['array'], 'readTimeNs' | 'rowsPerActivation'>;
+}
+
 /**
  * Time of a crossbar layer's pipeline stage per inference: ⌈V / replicas⌉ · k · rounds array
  * cycles, each the slower of the array read and the ADC converting its columns in turn.
  */
-export function stageTiming(l: NonNullable<CostLayer['layout']>, replicas: number, batch: number, target: CostTarget, cost: CostSpec): StageTiming {
+export function stageTiming(l: NonNullable<CostLayer['layout']>, replicas: number, batch: number, target: CostTarget, cost: TimingFigures): StageTiming {
   const columnsPerAdc = cost.adc.columnsPerAdc ?? target.adc.columnsPerAdc ?? 1;
   const maxRows = Math.max(0, ...l.arrays.map((a) => a.rowsUsed));
   const maxCols = Math.max(0, ...l.arrays.map((a) => a.colsUsed));

@@ -5,7 +5,7 @@ import type { PassTiming, RunPipelineOptions } from '../pass-manager/run-passes.
 import { createCompiler, type Compiler } from './create-compiler.js';
 import { runModel } from './run-model.js';
 import type { BuiltPlan } from '../emit/build-plan.js';
-import { resolveCost, resolveTarget, defaultTargetName, withCost } from '../../targets/loader.js';
+import { defaultTargetName, resolveTargetWithCost } from '../../targets/loader.js';
 import type { CostSpec } from '../../targets/cost.js';
 import type { TargetSpec } from '../../targets/target.js';
 import '../../passes/emit-plan.js';
@@ -32,8 +32,7 @@ export interface CompileResult {
 
 export function compile(req: CompileRequest): CompileResult {
   const compiler = req.compiler ?? createCompiler();
-  const named = typeof req.target === 'object' ? req.target : resolveTarget(req.target ?? defaultTargetName, compiler.targets);
-  const target = req.cost === undefined ? named : withCost(named, typeof req.cost === 'string' ? resolveCost(req.cost) : req.cost);
+  const target = resolveTargetWithCost(req.target ?? defaultTargetName, req.cost, compiler.targets);
   const passes = req.passes ?? compiler.pipeline;
   const result = runModel({
     ...req, modelPath: req.model, compiler, target, passes,

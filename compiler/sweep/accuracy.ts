@@ -5,17 +5,11 @@
  * per sweep (the baseline) and every point runs only its CIM path.
  */
 import type { LoadedPlan } from '../../plan/reader.js';
-import { toFloat32, type RtTensor } from '../../base/rt-tensor.js';
+import { argmax, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
 import { labelsFor, sampleBatch } from '../../runtime/batch.js';
 import { executableFromPlan, execute } from '../../runtime/reference/executor.js';
 
 export type Engine = 'ref' | 'ort';
-
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
-}
 
 export interface EvalData {
   inputs: RtTensor;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { CimcError } from '../../base/diagnostics.js';
 import { readNpy } from '../../base/npy.js';
 import type { RtTensor } from '../../base/rt-tensor.js';
-import { resolveCost, resolveTarget, withCost } from '../../targets/loader.js';
+import { resolveCost, resolveTargetWithCost } from '../../targets/loader.js';
 import type { TargetSpec } from '../../targets/target.js';
 import type { Compiler } from '../driver/create-compiler.js';
 import { flagName, type PassOption } from '../pass-manager/options.js';
@@ -59,8 +59,7 @@ export function prepareSweep(req: SweepRequest): PreparedSweep {
     const k = `${name}\0${cost ?? ''}`;
     let t = targets.get(k);
     if (!t) {
-      const named = resolveTarget(name, req.compiler.targets);
-      t = cost === undefined ? named : withCost(named, resolveCost(cost));
+      t = resolveTargetWithCost(name, cost, req.compiler.targets);
       targets.set(k, t);
     }
     return t;

@@ -6,7 +6,7 @@
 import { labelsFor, sampleBatch } from '../batch.js';
 import type { EvalResult } from '../reference/evaluate.js';
 import type { LoadedPlan } from '../../plan/reader.js';
-import { toFloat32, type RtTensor } from '../../base/rt-tensor.js';
+import { argmax, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
 import type { VariationSpec } from '../reference/variation.js';
 import { OrtEngine } from './session.js';
 
@@ -15,12 +15,6 @@ export interface EvaluateOrtOptions {
   onSample?(i: number, n: number): void;
   variation?: VariationSpec;
   intraOpNumThreads?: number;
-}
-
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
 }
 
 export async function evaluateOrt(loaded: LoadedPlan, inputs: RtTensor, labels: RtTensor, options: EvaluateOrtOptions = {}): Promise<EvalResult> {

@@ -1,7 +1,7 @@
 /** Accuracy of a plan's CIM path against its float path, with per-layer output SQNR. */
 import { execute, type Executable } from './executor.js';
 import { labelsFor, sampleBatch } from '../batch.js';
-import { toFloat32, type RtTensor } from '../../base/rt-tensor.js';
+import { argmax, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
 
 export interface EvalResult {
   accuracy: number;
@@ -9,12 +9,6 @@ export interface EvalResult {
   agreement: number;
   samples: number;
   layers: { name: string; sqnrDb: number }[];
-}
-
-function argmax(a: Float32Array, from: number, to: number): number {
-  let best = from;
-  for (let i = from + 1; i < to; i++) if (a[i] > a[best]) best = i;
-  return best - from;
 }
 
 export interface EvaluateOptions {
