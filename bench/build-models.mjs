@@ -122,14 +122,15 @@ function head(m, x, features, classes) {
   return m.linear(flat, features, classes);
 }
 
-function resnet20() {
-  const m = new ModelBuilder('resnet20_cifar', 20, [1, 3, 32, 32]);
+/** `batch` 'N' makes the batch axis symbolic (the same weights), for plans compiled with --input-shape. */
+function resnet20(batch = 1) {
+  const m = new ModelBuilder('resnet20_cifar', 20, [batch, 3, 32, 32]);
   let x = m.relu(m.convBn('input', 3, 16, 3, 1, 1));
   let cin = 16;
   for (const [width, stride] of [[16, 1], [32, 2], [64, 2]]) {
     for (let b = 0; b < 3; b++) { x = basicBlock(m, x, cin, width, b === 0 ? stride : 1); cin = width; }
   }
-  return { m, out: head(m, x, 64, 10), outShape: [1, 10] };
+  return { m, out: head(m, x, 64, 10), outShape: [batch, 10] };
 }
 
 function stem(m) {
@@ -179,12 +180,15 @@ export const benchModels = [
   { key: 'vgg16', file: 'vgg16-seed1.onnx', build: vgg16, input: [1, 3, 224, 224] },
 ];
 
+/** ResNet-20 with a symbolic batch axis 'N' (same weights): the bench compiles it for batch 64. */
+export const batchedResnet20 = { key: 'resnet20N', file: 'resnet20-batchN-seed1.onnx', build: () => resnet20('N'), input: ['N', 3, 32, 32] };
+
 /** Builds the models that are missing (all with force); returns their paths. */
 export function buildModels({ force = false, only } = {}) {
   fs.mkdirSync(modelsDir, { recursive: true });
   const out = {};
-  for (const spec of benchModels) {
-    if (only && !only.includes(spec.key)) continue;
+  for (const spec of [...benchModels, batchedResnet20]) {
+    if (only && !only.includes(spec.key === 'resnet20N' ? 'resnet20' : spec.key)) continue;
     const file = path.join(modelsDir, spec.file);
     out[spec.key] = file;
     if (!force && fs.existsSync(file)) continue;

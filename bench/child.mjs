@@ -3,7 +3,7 @@
  * One benchmark measurement in a fresh process (bench/run.mjs starts these); prints one JSON
  * line. Every mode reports the process's peak RSS (process.resourceUsage().maxRSS, KiB).
  *
- *   compile MODEL PLAN TARGET                      compile() + writePlan(): ms, plan totals
+ *   compile MODEL PLAN TARGET [OPTIONS_JSON]       compile() + writePlan(): ms, plan totals, plan file sizes
  *   io-floor MODEL BYTES OUT                       read + sha256 the model, sha256 + write a BYTES sidecar
  *                                                  atomically: the I/O any compile to such a plan costs
  *   ort-session MODEL THREADS                      onnxruntime session creation: ms
@@ -65,12 +65,13 @@ async function timeImages(one, warmups, max, budgetMs) {
 
 async function main() {
   if (mode === 'compile') {
-    const [model, plan, target] = args;
+    const [model, plan, target, optionsJson] = args;
     const { compile } = await dist('compiler/driver/compile.js');
+    const fs = await import('node:fs');
     const { writePlan } = await dist('plan/writer.js');
     const c0 = process.cpuUsage();
     const t0 = now();
-    const { built } = compile({ model, target });
+    const { built } = compile({ model, target, options: optionsJson ? JSON.parse(optionsJson) : undefined });
     const t1 = now();
     writePlan(built, plan);
     const t2 = now();
@@ -80,7 +81,7 @@ async function main() {
     return {
       ms: t2 - t0, cpuMs: cpu, compileMs: t1 - t0, writeMs: t2 - t1, maxRssKiB: maxRssKiB(),
       macs: built.plan.report.totals.macs, arrays: built.plan.report.totals.arrays, cimLayers: layers.length, cimWeights,
-      sidecarBytes: built.sidecar.byteLength,
+      sidecarBytes: built.sidecar.byteLength, planJsonBytes: fs.statSync(plan).size,
     };
   }
   if (mode === 'io-floor') {
@@ -158,7 +159,10 @@ async function main() {
       throw new Error(`unknown engine ${engine}`);
     }
     const setupMs = now() - t0;
-    const r = await timeImages(one, Number(warmups), Number(max), Number(budget) * 1000);
+    const runs = await timeImages(one, Number(warmups), Number(max), Number(budget) * 1000);
+    // A batch-B plan handles B images per run.
+    const batch = shape[0];
+    const r = { ...runs, runs: runs.images, images: runs.images * batch, batch };
     return { ...r, ...extra, setupMs, imagesPerSec: (1000 * r.images) / r.wallMs, imagesPerCpuSec: (1000 * r.images) / r.cpuMs, maxRssKiB: maxRssKiB() };
   }
   if (mode === 'gemm') {

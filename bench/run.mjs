@@ -15,7 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchSweep } from './sweep.mjs';
-import { benchModels, buildModels } from './build-models.mjs';
+import { batchedResnet20, benchModels, buildModels } from './build-models.mjs';
+import { goalRows } from './goals.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -108,7 +109,7 @@ try {
     const last = runs[runs.length - 1];
     results.models[spec.key] = {
       file: path.relative(root, model), modelBytes: fs.statSync(model).size, plan,
-      macs: last.macs, cimWeights: last.cimWeights, arrays: last.arrays, cimLayers: last.cimLayers, sidecarBytes: last.sidecarBytes,
+      macs: last.macs, cimWeights: last.cimWeights, arrays: last.arrays, cimLayers: last.cimLayers, sidecarBytes: last.sidecarBytes, planJsonBytes: last.planJsonBytes,
       compileMs: median(runs.map((r) => r.ms)), compileMsAll: runs.map((r) => Math.round(r.ms)), compileCpuMs: median(runs.map((r) => r.cpuMs)),
       compilePassesMs: median(runs.map((r) => r.compileMs)), writeMs: median(runs.map((r) => r.writeMs)),
       compileChildWallMs: median(runs.map((r) => r.childWallMs)),
@@ -130,10 +131,17 @@ try {
   if (models.resnet20) {
     const r20 = results.models.resnet20;
     const shape = JSON.stringify(benchModels.find((m) => m.key === 'resnet20').input);
+    // The same network compiled for batch 64 (symbolic batch bound by --input-shape).
+    const batchPlan = path.join(work, 'resnet20-b64.json');
+    log('compile resnet20 for batch 64');
+    const b64 = child(['compile', models[batchedResnet20.key], batchPlan, target, JSON.stringify({ inputShapes: { input: [64, 3, 32, 32] } })], 'compile resnet20 batch 64');
+    results.models.resnet20.batch64 = { plan: batchPlan, compileMs: b64.ms, sidecarBytes: b64.sidecarBytes };
     const runs = {
       ref: ['ref', r20.plan, '1', '2', '60', '20'],
       ortCim1: ['ort-cim', r20.plan, '1', '3', '400', '10'],
       ortCimDefault: ['ort-cim', r20.plan, 'default', '3', '400', '10'],
+      ortCimB64_1: ['ort-cim', batchPlan, '1', '1', '20', '10'],
+      ortCimB64Default: ['ort-cim', batchPlan, 'default', '1', '20', '10'],
       ortBound1: ['ort-bound', r20.plan, '1', '3', '1000', '8'],
       ortFloat1: ['ort-float', models.resnet20, '1', '10', '3000', '6', shape],
       ortFloatDefault: ['ort-float', models.resnet20, 'default', '10', '3000', '6', shape],
@@ -234,6 +242,7 @@ if (rt.ref) {
       row('reference runtime (cimc run)', rt.ref, '1 (JS)'),
       row('ORT engine (cimc run --engine ort)', rt.ortCim1, '1'),
       row('ORT engine (cimc run --engine ort)', rt.ortCimDefault, 'default'),
+      ...(rt.ortCimB64_1 ? [row('ORT engine, plan compiled for batch 64', rt.ortCimB64_1, '1'), row('ORT engine, plan compiled for batch 64', rt.ortCimB64Default, 'default')] : []),
       ...(rt.ortBound1 ? [row('lower bound: its convs + column sums only (no ADC; not an engine)', rt.ortBound1, '1')] : []),
       row('onnxruntime float, same model', rt.ortFloat1, '1'),
       row('onnxruntime float, same model', rt.ortFloatDefault, 'default'),
@@ -278,6 +287,10 @@ if (results.sweep) {
 const sl = results.slopes;
 out.push(`slopes: compile time vs CIM weights ${fmt(sl.compileMsVsCimWeights, 2)} (CPU time ${fmt(sl.compileCpuMsVsCimWeights, 2)}), compile peak RSS vs CIM weights ${fmt(sl.compileRssVsCimWeights, 2)}, ORT session creation vs weights ${fmt(sl.ortSessionMsVsCimWeights, 2)};`);
 out.push(`        runtime vs MACs: reference ${fmt(sl.refMsPerImageVsMacs, 2)}, ORT engine ${fmt(sl.ortCimMsPerImageVsMacs, 2)}, ORT float ${fmt(sl.ortFloatMsPerImageVsMacs, 2)}`);
+out.push('');
+out.push('Goals (issue 14; ratios within this run)');
+results.goals = goalRows(results);
+out.push(table(['goal', 'figure', 'met', 'why not / what stands in the way'], results.goals.map((g) => [g.goal, g.figure, g.met === null ? 'n/a' : g.met ? 'yes' : 'NO', g.met ? '' : g.why])));
 if (results.skipped.length) out.push(`skipped: ${results.skipped.join('; ')}`);
 out.push(`total ${results.totalSeconds} s`);
 
