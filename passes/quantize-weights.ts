@@ -3,6 +3,7 @@
  * (slices and polarities), analytic ADC steps, and one dequantization factor per column
  * (steps: compiler/cim/adc-steps.ts; factors: compiler/cim/dequant-factor.ts).
  */
+import { availableParallelism } from 'node:os';
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import { defineOptions } from '../compiler/pass-manager/options.js';
@@ -11,8 +12,10 @@ import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js';
 import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
-import { chooseWeightScales, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
-import { cutLayerCells, quantizedTileIntegers, weightColumnOf } from '../compiler/cim/weight-cells.js';
+import { weightKeys } from '../compiler/cim/weight-quant.js';
+import { weightColumnOf } from '../compiler/cim/weight-cells.js';
+import { scalesAndCells, type ScalesAndCells } from '../compiler/cim/layer-cells.js';
+import { scalesAndCellsOfLayers } from '../compiler/cim/workers/cell-pool.js';
 import { CimcError } from '../base/diagnostics.js';
 import { activationEncoding } from '../plan/activation.js';
 
@@ -39,19 +42,13 @@ function distinctPairs(a: Int32Array, b: Int32Array): number {
   return seen.size;
 }
 
-export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity']): CimQuantization {
+/** `cut`: the layer's scales and cells when already made (by scalesAndCellsOfLayers, on both cores). */
+export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity'], cut?: ScalesAndCells): CimQuantization {
   const { bits } = m;
-  const ng = m.channelsPerGroup;
-  const range = weightRange(bits.weight, m.encoding);
   const wKeys = weightKeys(m, weightGranularity);
-  const keyScales = chooseWeightScales(m, wKeys, range, weightMethod);
-  const tiles = m.rowTiles.length;
-  const weightScale = new Float64Array(tiles * ng);
-  for (let i = 0; i < weightScale.length; i++) weightScale[i] = keyScales[wKeys[i]];
-
   // Cells, column after column: each column holds its row tile's rows of one output channel.
   const cols = m.columns.array.length;
-  const { cells, cellOffset, sumU, sumU2, weightSum } = cutLayerCells(m, quantizedTileIntegers(m, weightScale, range), range);
+  const { weightScale, cells, cellOffset, sumU, sumU2, weightSum } = cut ?? scalesAndCells(m, weightGranularity, weightMethod);
 
   const aKeys = adcKeys(m, psumGranularity);
   const ideal = bits.adc === 'ideal';
@@ -87,22 +84,36 @@ export const quantizeWeightsOptions = defineOptions({
   },
 });
 
+/**
+ * How the work is spread: not recorded in the plan (emit-plan records quantizeWeightsOptions
+ * only), since the plan is the same for any value.
+ */
+export const quantizeJobsOptions = defineOptions({
+  jobs: {
+    type: 'integer', min: 1, max: 64, defaultText: 'the cores available', flag: '--jobs <n>',
+    description: 'threads that quantize weights (1: no worker thread); the plan is the same for any n',
+  },
+});
+
 export const quantizeWeights = definePass({
   name: 'quantize-weights',
   summary: 'Per-column (or coarser) weight scales, integer cells per slice and polarity, ADC steps, per-column dequantization factors.',
   requires: [fact('cim-legal')],
   provides: [fact('cim-quantized')],
   requiresTarget: true,
-  options: Object.values(quantizeWeightsOptions),
+  options: [...Object.values(quantizeWeightsOptions), ...Object.values(quantizeJobsOptions)],
   run(graph, ctx) {
     const opts = readOptions(ctx.options, quantizeWeightsOptions);
+    const threads = readOptions(ctx.options, quantizeJobsOptions).jobs ?? availableParallelism();
+    const mapped = graph.nodes.flatMap((n) => (n.annotations?.cim?.mapping ? [n.annotations.cim.mapping] : []));
+    const cuts = scalesAndCellsOfLayers(mapped, opts.weightGranularity, opts.weightScale, threads);
     let layers = 0;
     const nodes = graph.nodes.map((node): Node => {
       const cim = node.annotations?.cim;
       if (!cim?.mapping) return node;
       layers++;
       ctx.progress?.(layers / Math.max(1, graph.nodes.length), node.name);
-      const quant = quantizeLayer(cim.mapping, opts.weightGranularity, opts.weightScale, opts.psumGranularity);
+      const quant = quantizeLayer(cim.mapping, opts.weightGranularity, opts.weightScale, opts.psumGranularity, cuts[layers - 1]);
       return { ...node, annotations: { ...node.annotations, cim: { ...cim, quant } } };
     });
     return { graph: graph.with({ nodes }), changed: layers > 0 };

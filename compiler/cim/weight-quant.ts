@@ -16,7 +16,7 @@ export function weightRange(bits: number, encoding: 'differential' | 'offset'): 
 }
 
 /** Granularity key of each (row tile, local output channel). */
-export function weightKeys(m: CimMapping, granularity: Granularity): Int32Array {
+export function weightKeys(m: Pick<CimMapping, 'channelsPerGroup' | 'rowTiles' | 'weightBlock'>, granularity: Granularity): Int32Array {
   const ng = m.channelsPerGroup;
   const keys = new Int32Array(m.rowTiles.length * ng);
   for (let t = 0; t < m.rowTiles.length; t++) {
@@ -42,7 +42,7 @@ export function tileChannelStart(m: Pick<CimMapping, 'rowTiles' | 'channelsPerGr
 const mseClipRatios = Array.from({ length: 31 }, (_, i) => 1 - i * 0.02); // 1.00 … 0.40
 
 /** One scale per key: max|w|/qmax, or the clipped scale with least squared error. */
-export function chooseWeightScales(m: CimMapping, keys: Int32Array, range: WeightRange, method: 'maxabs' | 'mse'): Float64Array {
+export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'rowTiles' | 'geometry' | 'weights'>, keys: Int32Array, range: WeightRange, method: 'maxabs' | 'mse'): Float64Array {
   const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
   const maxAbs = new Float64Array(keyCount);
   const ng = m.channelsPerGroup;
