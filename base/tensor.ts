@@ -82,6 +82,19 @@ export function allocStorage(dtype: DType, length: number): TensorStorage {
   }
 }
 
+/** Float storage at least this long is put in shared memory by allocSharedFloats. */
+const sharedFromElements = 1 << 16;
+
+/**
+ * Zeroed float storage that worker threads can read without a copy (a SharedArrayBuffer) when
+ * it is big enough to be worth sharing, else ordinary storage; it behaves as any typed array.
+ */
+export function allocSharedFloats(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array {
+  if (length < sharedFromElements) return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  const bytes = new SharedArrayBuffer(length * (dtype === 'float32' ? 4 : 8));
+  return dtype === 'float32' ? new Float32Array(bytes) : new Float64Array(bytes);
+}
+
 export function makeTensor(dtype: DType, shape: readonly number[], values: ArrayLike<number> | ArrayLike<bigint> | readonly string[]): Tensor {
   const n = sizeOf(shape);
   if (values.length !== n) throw new Error(`makeTensor: ${values.length} values for shape [${shape.join(',')}]`);

@@ -11,7 +11,7 @@ import type { canonicalizeOptions } from './canonicalize.js';
 import type { inferShapesOptions } from './infer-shapes.js';
 import type { selectCimOptions } from './select-cim.js';
 import type { legalizeCimOptions } from './legalize-cim.js';
-import type { quantizeWeightsOptions } from './quantize-weights.js';
+import type { quantizeJobsOptions, quantizeWeightsOptions } from './quantize-weights.js';
 import type { calibrateOptions } from './calibrate.js';
 import type { emitPlanOptions } from './emit-plan.js';
 import type { replicateOptions } from './replicate.js';
@@ -29,7 +29,7 @@ export const builtinOptions: readonly OptionRow[] = builtinPasses.flatMap((p) =>
 /** Name → value type of every built-in option, from the declarations. */
 export type BuiltinOptionTypes =
   OptionTypesOf<typeof canonicalizeOptions> & OptionTypesOf<typeof inferShapesOptions> & OptionTypesOf<typeof selectCimOptions>
-  & OptionTypesOf<typeof legalizeCimOptions> & OptionTypesOf<typeof quantizeWeightsOptions> & OptionTypesOf<typeof calibrateOptions>
+  & OptionTypesOf<typeof legalizeCimOptions> & OptionTypesOf<typeof quantizeWeightsOptions> & OptionTypesOf<typeof quantizeJobsOptions> & OptionTypesOf<typeof calibrateOptions>
   & OptionTypesOf<typeof replicateOptions> & OptionTypesOf<typeof emitPlanOptions>;
 
 // The typed CompileOptions of the pass infrastructure get cimc's options (as a plugin could add its own).

@@ -15,7 +15,7 @@
 import { attrInt, attrFloat, subgraphsOf, type Attr, type Graph, type Node, type ValueType } from '../compiler/ir/ir.js';
 import { definePass, type PassContext } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
-import { allocStorage, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
+import { allocSharedFloats, allocStorage, isFloatDType, sizeOf, type DType, type Tensor } from '../base/tensor.js';
 import { roundToBFloat16, roundToFloat16 } from '../base/float-round.js';
 
 /** Per-channel y = x·scale + shift, in float64. */
@@ -166,7 +166,7 @@ function scaleWeights(w: Tensor, channelOf: (index: number) => number, affine: C
 function scaleWeightBlocks(w: Tensor, block: number, affine: ChannelAffine): Tensor {
   if (w.dtype !== 'float32' && w.dtype !== 'float64') return scaleWeights(w, (i) => Math.floor(i / block), affine);
   const src = w.data as Float32Array | Float64Array;
-  const out = allocStorage(w.dtype, src.length) as Float32Array | Float64Array;
+  const out = allocSharedFloats(w.dtype, src.length); // shared: quantize-weights' worker reads it in place
   const channels = affine.scale.length;
   for (let c = 0; c < channels; c++) {
     const s = affine.scale[c];

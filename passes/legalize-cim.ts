@@ -11,7 +11,8 @@ import { fact } from '../compiler/pass-manager/facts.js';
 import type { CimLayerBits, RowTile } from '../plan/types.js';
 import type { CimMapping } from '../compiler/cim/annotations.js';
 import { adcBitsFromFlag, checkAdcBits, layerBits, mappingOptions } from '../compiler/cim/bits.js';
-import { layerMatrix } from '../compiler/cim/geometry.js';
+import { layerMatrix, matrixIndexOf } from '../compiler/cim/geometry.js';
+import { withLazyMatrix } from '../compiler/cim/mapping-matrix.js';
 import { isNonNegative } from '../compiler/cim/sign-analysis.js';
 import { tileLayer } from '../compiler/cim/tiling.js';
 import { quantizeWeightsOptions } from './quantize-weights.js';
@@ -90,8 +91,14 @@ export const legalizeCim = definePass({
       if (!cim?.selection.selected) return node;
       const where = { node: node.name, opType: node.opType };
       const m = layerMatrix(graph, node);
-      const bad = firstNonFinite(m.matrix);
-      if (bad >= 0) throw new CimcError('CIM2005', `weight ${bad} of the layer is ${m.matrix[bad]}; a crossbar cannot hold a non-finite weight`, where);
+      const bad = firstNonFinite(m.weights);
+      if (bad >= 0) {
+        // Named by its place in the layer's [groups][K][Ng] matrix, as the plan stores it: the first there.
+        let first = bad;
+        const at = (i: number) => matrixIndexOf(i, m.geometry.rowsPerGroup, m.channelsPerGroup);
+        for (let i = bad + 1; i < m.weights.length; i++) if (m.weights[i] - m.weights[i] !== 0 && at(i) < at(first)) first = i;
+        throw new CimcError('CIM2005', `weight ${at(first)} of the layer is ${m.weights[first]}; a crossbar cannot hold a non-finite weight`, where);
+      }
       if (m.bias?.some((b) => !Number.isFinite(b))) throw new CimcError('CIM2005', 'the bias holds a non-finite value', where);
       let tiled;
       try {
@@ -111,12 +118,12 @@ export const legalizeCim = definePass({
       if (!unsignedInput && bits.activation < 2) {
         throw new CimcError('CIM2005', 'signed input needs at least 2 activation bits', where);
       }
-      const mapping: CimMapping = {
+      const mapping: CimMapping = withLazyMatrix({
         geometry: m.geometry, bits, encoding: opts.encoding, sliceLayout: opts.sliceLayout,
-        tiling: tiled.tiling, packGroups: tiled.packGroups, matrix: m.matrix, channelsPerGroup: m.channelsPerGroup,
+        tiling: tiled.tiling, packGroups: tiled.packGroups, weights: m.weights, channelsPerGroup: m.channelsPerGroup,
         bias: m.bias, rowTiles: tiled.rowTiles, colTiles: tiled.colTiles, arrays: tiled.arrays,
         columns: tiled.columns, weightBlock: tiled.weightBlock, unsignedInput, notes: tiled.notes,
-      };
+      });
       layers++;
       return { ...node, annotations: { ...node.annotations, cim: { ...cim, mapping } } };
     });

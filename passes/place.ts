@@ -2,6 +2,7 @@
 import type { Node } from '../compiler/ir/ir.js';
 import { definePass } from '../compiler/pass-manager/pass.js';
 import { fact } from '../compiler/pass-manager/facts.js';
+import { withMappingChanges } from '../compiler/cim/mapping-matrix.js';
 
 export const place = definePass({
   name: 'place',
@@ -16,7 +17,7 @@ export const place = definePass({
       if (!cim?.mapping) return node;
       const arrays = cim.mapping.arrays.map((a) => ({ ...a, id: next++ }));
       renumbered += arrays.filter((a, i) => a.id !== cim.mapping!.arrays[i].id).length;
-      return { ...node, annotations: { ...node.annotations, cim: { ...cim, mapping: { ...cim.mapping, arrays } } } };
+      return { ...node, annotations: { ...node.annotations, cim: { ...cim, mapping: withMappingChanges(cim.mapping, { arrays }) } } };
     });
     const capacity = ctx.target?.arraysPerChip;
     if (capacity !== undefined && next > capacity) {

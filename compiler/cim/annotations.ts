@@ -10,8 +10,17 @@ export interface CimSelection {
 
 /** The legalized mapping of one layer (legalize-cim). */
 export interface CimMapping extends LayerLayout {
-  /** Effective weight matrix per group: [groups][K][Ng] (Gemm alpha and transB applied). */
-  matrix: Float32Array;
+  /**
+   * Effective weights (Gemm alpha and transB applied) in kernel order, [groups][Ng][K]: what
+   * quantization reads, often the weight tensor's own storage.
+   */
+  weights: Float32Array;
+  /**
+   * The same weights as the plan's matrix per group, [groups][K][Ng]: made from `weights` on
+   * first read and kept (compiler/cim/mapping-matrix.ts), so a compile that never reads it
+   * never pays for the transposed copy.
+   */
+  readonly matrix: Float32Array;
   /** Output channels per group. */
   channelsPerGroup: number;
   bias?: Float32Array;

@@ -6,8 +6,12 @@ import type { LayerGeometry } from '../../plan/types.js';
 
 export interface LayerMatrix {
   geometry: LayerGeometry;
-  /** [groups][K][Ng] */
-  matrix: Float32Array;
+  /**
+   * The effective weights in kernel order, [groups][Ng][K]: each output channel's K weights
+   * contiguous, as Conv stores them (then this is the weight tensor's own storage, not a copy)
+   * and as quantization reads them. The plan's [groups][K][Ng] matrix is weightMatrixOf(this).
+   */
+  weights: Float32Array;
   channelsPerGroup: number;
   /** Kernel positions per input channel (Kh·Kw; 1 for matmul). */
   kernelArea: number;
@@ -69,11 +73,8 @@ function convMatrix(graph: Graph, node: Node): LayerMatrix {
   const area = kh * kw;
   const k = cinPerGroup * area;
   const ng = cout / group;
-  const src = tensorToFloat32(w);
-  const matrix = new Float32Array(group * k * ng);
-  // W[o][ci][kh][kw] → matrix[g][r = ci·area + i·kw + j][o_local]: per group a [Ng, K] → [K, Ng]
-  // transpose, in 32×32 blocks so that neither side strides through memory on big layers.
-  for (let g = 0; g < group; g++) transposeInto(src, g * ng * k, ng, k, matrix, g * k * ng);
+  // W[o][ci][kh][kw] is already [g][o_local][r = ci·area + i·kw + j]: the weights as they are.
+  const weights = tensorToFloat32(w);
   const bias = node.inputs[2] ? Float32Array.from(tensorToFloat32(graph.constants.get(node.inputs[2])!)) : undefined;
   const two = <T>(a: T[], fill: T): [T, T] => (spatialDims === 2 ? [a[0], a[1]] : [fill, a[0]]);
   return {
@@ -91,7 +92,7 @@ function convMatrix(graph: Graph, node: Node): LayerMatrix {
       outputShape: [...outputShape],
       rowsPerGroup: k,
     },
-    matrix,
+    weights,
     channelsPerGroup: ng,
     kernelArea: area,
     bias,
@@ -114,9 +115,16 @@ function gemmMatrix(graph: Graph, node: Node): LayerMatrix {
     throw new CimcError('CIM2002', `inner dimensions differ: input has ${kIn}, weights have ${k}`, { node: node.name, opType: node.opType });
   }
   const src = tensorToFloat32(b);
-  const matrix = new Float32Array(k * n);
-  for (let r = 0; r < k; r++) {
-    for (let c = 0; c < n; c++) matrix[r * n + c] = alpha * (transB ? src[c * k + r] : src[r * n + c]);
+  // weights[c][r] = alpha·B'[r][c]: B itself when transB (as exported Linear layers are) and alpha = 1.
+  let weights: Float32Array;
+  if (transB && alpha === 1) weights = src;
+  else {
+    weights = new Float32Array(k * n);
+    if (transB) for (let i = 0; i < weights.length; i++) weights[i] = alpha * src[i];
+    else {
+      transposeInto(src, 0, k, n, weights, 0);
+      if (alpha !== 1) for (let i = 0; i < weights.length; i++) weights[i] = alpha * weights[i];
+    }
   }
   let bias: Float32Array | undefined;
   if (node.opType === 'Gemm' && node.inputs[2]) {
@@ -129,11 +137,28 @@ function gemmMatrix(graph: Graph, node: Node): LayerMatrix {
       kind: 'matmul', inFeatures: k, outFeatures: n, transposeInput: transA,
       inputShape: [...inputShape], outputShape: [...outputShape], rowsPerGroup: k, groups: 1,
     },
-    matrix,
+    weights,
     channelsPerGroup: n,
     kernelArea: 1,
     bias,
   };
+}
+
+/** The plan's weight matrix [groups][K][Ng] of weights in kernel order [groups][Ng][K]. */
+export function weightMatrixOf(weights: Float32Array, groups: number, k: number, ng: number): Float32Array {
+  const matrix = new Float32Array(weights.length);
+  for (let g = 0; g < groups; g++) transposeInto(weights, g * ng * k, ng, k, matrix, g * k * ng);
+  return matrix;
+}
+
+/**
+ * Index in the [groups][K][Ng] matrix of the weight at `index` in kernel order [groups][Ng][K]
+ * (how diagnostics name a weight).
+ */
+export function matrixIndexOf(index: number, k: number, ng: number): number {
+  const g = Math.floor(index / (ng * k));
+  const o = Math.floor(index / k) % ng;
+  return g * k * ng + (index % k) * ng + o;
 }
 
 export function layerMatrix(graph: Graph, node: Node): LayerMatrix {

@@ -16,7 +16,7 @@ export function weightRange(bits: number, encoding: 'differential' | 'offset'): 
 }
 
 /** Granularity key of each (row tile, local output channel). */
-export function weightKeys(m: CimMapping, granularity: Granularity): Int32Array {
+export function weightKeys(m: Pick<CimMapping, 'channelsPerGroup' | 'rowTiles' | 'weightBlock'>, granularity: Granularity): Int32Array {
   const ng = m.channelsPerGroup;
   const keys = new Int32Array(m.rowTiles.length * ng);
   for (let t = 0; t < m.rowTiles.length; t++) {
@@ -33,55 +33,58 @@ export function weightKeys(m: CimMapping, granularity: Granularity): Int32Array 
   return keys;
 }
 
-/** Visits every weight of (row tile t, local channel ol). */
-function forEachWeight(m: CimMapping, t: number, ol: number, f: (w: number) => void): void {
+/** Offset in `m.weights` ([groups][Ng][K]) of the first row of row tile t for local channel ol: its rows follow contiguously. */
+export function tileChannelStart(m: Pick<CimMapping, 'rowTiles' | 'channelsPerGroup' | 'geometry'>, t: number, ol: number): number {
   const tile = m.rowTiles[t];
-  const ng = m.channelsPerGroup;
-  const base = tile.group * m.geometry.rowsPerGroup * ng;
-  for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) f(m.matrix[base + r * ng + ol]);
+  return (tile.group * m.channelsPerGroup + ol) * m.geometry.rowsPerGroup + tile.rowStart;
 }
 
 const mseClipRatios = Array.from({ length: 31 }, (_, i) => 1 - i * 0.02); // 1.00 … 0.40
 
 /** One scale per key: max|w|/qmax, or the clipped scale with least squared error. */
-export function chooseWeightScales(m: CimMapping, keys: Int32Array, range: WeightRange, method: 'maxabs' | 'mse'): Float64Array {
+export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'rowTiles' | 'geometry' | 'weights'>, keys: Int32Array, range: WeightRange, method: 'maxabs' | 'mse'): Float64Array {
   const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
   const maxAbs = new Float64Array(keyCount);
   const ng = m.channelsPerGroup;
-  // Row-major over the matrix (rows outer, channels inner): sequential reads on big layers.
-  const k = m.geometry.rowsPerGroup;
-  const tileMax = new Float64Array(ng);
+  const w = m.weights;
+  // Kernel order: the rows of one (row tile, channel) are contiguous.
   for (let t = 0; t < m.rowTiles.length; t++) {
-    const tile = m.rowTiles[t];
-    const base = tile.group * k * ng;
-    tileMax.fill(0);
-    for (let r = tile.rowStart; r < tile.rowStart + tile.rowCount; r++) {
-      const row = base + r * ng;
-      for (let ol = 0; ol < ng; ol++) { const a = Math.abs(m.matrix[row + ol]); if (a > tileMax[ol]) tileMax[ol] = a; }
+    const rows = m.rowTiles[t].rowCount;
+    for (let ol = 0; ol < ng; ol++) {
+      const start = tileChannelStart(m, t, ol);
+      let max = 0;
+      for (let i = start, end = start + rows; i < end; i++) { const a = Math.abs(w[i]); if (a > max) max = a; }
+      const key = keys[t * ng + ol];
+      if (max > maxAbs[key]) maxAbs[key] = max;
     }
-    for (let ol = 0; ol < ng; ol++) { const key = keys[t * ng + ol]; if (tileMax[ol] > maxAbs[key]) maxAbs[key] = tileMax[ol]; }
   }
   const scales = new Float64Array(keyCount);
   for (let k = 0; k < keyCount; k++) scales[k] = maxAbs[k] > 0 ? maxAbs[k] / range.qmax : 1;
   if (method === 'maxabs') return scales;
 
-  const err = new Float64Array(keyCount * mseClipRatios.length);
+  const ratios = mseClipRatios.length;
+  const err = new Float64Array(keyCount * ratios);
+  const trial = new Float64Array(ratios);
   for (let t = 0; t < m.rowTiles.length; t++) {
+    const rows = m.rowTiles[t].rowCount;
     for (let ol = 0; ol < ng; ol++) {
       const k = keys[t * ng + ol];
       if (maxAbs[k] === 0) continue;
-      forEachWeight(m, t, ol, (w) => {
-        for (let c = 0; c < mseClipRatios.length; c++) {
-          const s = scales[k] * mseClipRatios[c];
-          const d = w - s * quantizeWeight(w, s, range);
-          err[k * mseClipRatios.length + c] += d * d;
+      for (let c = 0; c < ratios; c++) trial[c] = scales[k] * mseClipRatios[c];
+      const start = tileChannelStart(m, t, ol);
+      for (let i = start, end = start + rows; i < end; i++) {
+        const x = w[i];
+        for (let c = 0; c < ratios; c++) {
+          const s = trial[c];
+          const d = x - s * quantizeWeight(x, s, range);
+          err[k * ratios + c] += d * d;
         }
-      });
+      }
     }
   }
   for (let k = 0; k < keyCount; k++) {
     let best = 0;
-    for (let c = 1; c < mseClipRatios.length; c++) if (err[k * mseClipRatios.length + c] < err[k * mseClipRatios.length + best]) best = c;
+    for (let c = 1; c < ratios; c++) if (err[k * ratios + c] < err[k * ratios + best]) best = c;
     scales[k] *= mseClipRatios[best];
   }
   return scales;
