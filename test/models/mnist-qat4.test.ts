@@ -78,4 +78,9 @@ describe('mnist-qat4.onnx: 4-bit QAT weights and activations in a QDQ graph', ()
       await engine.release();
     }
   });
+
+  // At its default level ('all') onnxruntime's QDQ transformers quantize these float biases to
+  // int32 (98.6 %, logits up to 1.5 apart); the session config entry session.disable_quant_qdq = 1
+  // in runtime/ort-engine/session.ts makes 'all' identical to 'disabled' (measured by hand).
+  it.todo('the ORT engine at its default graphOptimizationLevel gives the reference logits on QDQ digital steps (needs session.disable_quant_qdq)');
 });
