@@ -4,9 +4,12 @@ import { CimcError } from './diagnostics.js';
 import { makeTensor, type RtData, type RtDType, type RtTensor } from './rt-tensor.js';
 
 const descrToDType: Record<string, RtDType> = {
-  '<f4': 'float32', '<f8': 'float64', '|i1': 'int8', '|u1': 'uint8', '<i2': 'int16', '<i4': 'int32', '<i8': 'int64', '|b1': 'bool',
+  '<f4': 'float32', '<f8': 'float64', '|i1': 'int8', '|u1': 'uint8', '<i2': 'int16', '<u2': 'uint16', '<i4': 'int32', '<i8': 'int64', '|b1': 'bool',
 };
-const dtypeToDescr: Record<RtDType, string> = Object.fromEntries(Object.entries(descrToDType).map(([k, v]) => [v, k])) as Record<RtDType, string>;
+// int4/uint4 are held one value per byte and written so (numpy has no 4-bit type).
+const dtypeToDescr: Record<RtDType, string> = {
+  ...Object.fromEntries(Object.entries(descrToDType).map(([k, v]) => [v, k])), int4: '|i1', uint4: '|u1',
+} as Record<RtDType, string>;
 
 export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
   const bad = (why: string): never => { throw new CimcError('CIM4004', `not a readable .npy file: ${why}`, { file }); };
@@ -22,7 +25,7 @@ export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) bad('header lacks descr/fortran_order/shape');
-  const dtype = descrToDType[descr!] ?? bad(`dtype '${descr}' is not supported (use float32/float64/int8/uint8/int16/int32/int64/bool, little-endian)`);
+  const dtype = descrToDType[descr!] ?? bad(`dtype '${descr}' is not supported (use float32/float64/int8/uint8/int16/uint16/int32/int64/bool, little-endian)`);
   if (fortran === 'True') bad('Fortran order is not supported');
   const shape = shapeText!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(`bad shape (${shapeText})`);
@@ -38,8 +41,10 @@ export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
     case 'int8': data = new Int8Array(copy); break;
     case 'uint8': case 'bool': data = new Uint8Array(copy); break;
     case 'int16': data = new Int16Array(copy); break;
+    case 'uint16': data = new Uint16Array(copy); break;
     case 'int32': data = new Int32Array(copy); break;
     case 'int64': data = new BigInt64Array(copy); break;
+    default: return bad(`dtype '${descr}' is not supported`);
   }
   return makeTensor(dtype, shape, data);
 }
