@@ -79,8 +79,18 @@ describe('mnist-qat4.onnx: 4-bit QAT weights and activations in a QDQ graph', ()
     }
   });
 
-  // At its default level ('all') onnxruntime's QDQ transformers quantize these float biases to
-  // int32 (98.6 %, logits up to 1.5 apart); the session config entry session.disable_quant_qdq = 1
-  // in runtime/ort-engine/session.ts makes 'all' identical to 'disabled' (measured by hand).
-  it.todo('the ORT engine at its default graphOptimizationLevel gives the reference logits on QDQ digital steps (needs session.disable_quant_qdq)');
+  // At its default level ('all') onnxruntime's QDQ transformers would quantize these float biases
+  // to int32 (98.6 %, logits up to 1.5 apart); runtime/ort-engine/session.ts turns them off.
+  it('the ORT engine at its default graph optimization level gives the same logits (QDQ rewrites off)', async () => {
+    const loaded = digitalPlan();
+    const ours = toFloat32(executeBatch(executableFromPlan(loaded), testX)[0]);
+    const engine = await OrtEngine.create(loaded);
+    try {
+      const got = toFloat32((await engine.runBatch(testX))[0]);
+      expect(maxAbsDiff(ours, got)).toBeLessThan(1e-4);
+      expect(correct(got)).toBe(torchCorrect);
+    } finally {
+      await engine.release();
+    }
+  });
 });
