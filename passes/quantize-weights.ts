@@ -14,6 +14,8 @@ import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-fac
 import { chooseWeightScales, quantizeWeight, weightKeys, weightRange } from '../compiler/cim/weight-quant.js';
 import { CimcError } from '../base/diagnostics.js';
 import { activationEncoding } from '../plan/activation.js';
+import type { CrossbarWeights } from '../compiler/qdq/crossbar-weights.js';
+import { layerImport, type ImportMode } from '../compiler/qdq/layer-import.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {
@@ -70,15 +72,22 @@ function cutColumn(q: Int32Array, src: number, count: number, cells: Uint8Array,
   return columnSums;
 }
 
-export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity']): CimQuantization {
+/**
+ * `imported`: the model's own integers and scales (a QDQ export, compiler/qdq/layer-import.ts),
+ * put on the cells as they are instead of quantizing the float matrix.
+ */
+export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity'], imported?: CrossbarWeights): CimQuantization {
   const { bits } = m;
   const ng = m.channelsPerGroup;
   const range = weightRange(bits.weight, m.encoding);
   const wKeys = weightKeys(m, weightGranularity);
-  const keyScales = chooseWeightScales(m, wKeys, range, weightMethod);
   const tiles = m.rowTiles.length;
-  const weightScale = new Float64Array(tiles * ng);
-  for (let i = 0; i < weightScale.length; i++) weightScale[i] = keyScales[wKeys[i]];
+  let weightScale: Float64Array = new Float64Array(tiles * ng);
+  if (imported) weightScale = imported.weightScale;
+  else {
+    const keyScales = chooseWeightScales(m, wKeys, range, weightMethod);
+    for (let i = 0; i < weightScale.length; i++) weightScale[i] = keyScales[wKeys[i]];
+  }
 
   // Cells, column after column: each column holds its row tile's rows of one output channel.
   const k = m.geometry.rowsPerGroup;
@@ -119,7 +128,8 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
         const o1 = Math.min(ng, o0 + block);
         for (let ol = o0; ol < o1; ol++) {
           const scale = weightScale[t * ng + ol];
-          for (let i = i0; i < i1; i++) qTile[ol * rows + i] = quantizeWeight(matrix[first + i * ng + ol], scale, range);
+          if (imported) for (let i = i0; i < i1; i++) qTile[ol * rows + i] = imported.q[first + i * ng + ol];
+          else for (let i = i0; i < i1; i++) qTile[ol * rows + i] = quantizeWeight(matrix[first + i * ng + ol], scale, range);
         }
       }
     }
@@ -147,11 +157,13 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[weightColumnOf(m, c)];
 
   return {
-    weightGranularity, weightMethod, psumGranularity,
+    weightGranularity, weightMethod: imported ? 'imported' : weightMethod, psumGranularity,
     adcCalibration: ideal ? 'ideal' : 'analytic',
     weightScale, weightSum, cells, cellOffset, adcStep, dequantFactor,
     weightScaleCount: distinctCount(wKeys),
     adcStepCount: distinctCount(aKeys),
+    // Imported scales: distinct values, whatever keys they sit under.
+    ...(imported ? { weightScaleCount: new Set(weightScale).size } : {}),
     scaleFactors: distinctPairs(colWeightKey, aKeys),
     activation: activationEncoding(bits.activation, !m.unsignedInput),
   };
@@ -171,6 +183,10 @@ export const quantizeWeightsOptions = defineOptions({
     type: 'string', choices: ['layer', 'array', 'column'], default: 'column', flag: '--psum-granularity <g>',
     description: 'ADC step shared per layer, array or column',
   },
+  importedQuant: {
+    type: 'string', choices: ['exact', 'requantize'], default: 'exact', flag: '--imported-quant <mode>',
+    description: "a QDQ model's integers that the target's bits cannot hold: refuse (exact) or re-quantize the layer",
+  },
 });
 
 export const quantizeWeights = definePass({
@@ -188,6 +204,19 @@ export const quantizeWeights = definePass({
       if (!cim?.mapping) return node;
       layers++;
       ctx.progress?.(layers / Math.max(1, graph.nodes.length), node.name);
+      const qdq = node.annotations?.qdq;
+      if (qdq) {
+        const imp = layerImport(graph, node, cim.mapping, qdq, opts.importedQuant as ImportMode);
+        const where = { node: node.name, opType: node.opType };
+        if (imp.digital) {
+          ctx.diagnostics.note('CIM2009', `${imp.digital}: the layer stays digital`, where);
+          return { ...node, annotations: { ...node.annotations, cim: { selection: { selected: false, reason: imp.digital } } } };
+        }
+        for (const n of imp.notes) ctx.diagnostics.note('CIM2009', n, where);
+        const base = quantizeLayer(cim.mapping, imp.weights?.granularity ?? opts.weightGranularity, opts.weightScale, opts.psumGranularity, imp.weights);
+        const quant = imp.activation ? { ...base, activation: imp.activation, activationImported: true } : base;
+        return { ...node, annotations: { ...node.annotations, cim: { ...cim, quant } } };
+      }
       const quant = quantizeLayer(cim.mapping, opts.weightGranularity, opts.weightScale, opts.psumGranularity);
       return { ...node, annotations: { ...node.annotations, cim: { ...cim, quant } } };
     });
