@@ -39,7 +39,7 @@ export interface QuantParams {
 }
 
 function bad(node: Node, message: string): CimcError {
-  return new CimcError('CIM1008', `${node.opType} '${node.name}': ${message}`, { node: node.name, opType: node.opType });
+  return new CimcError('CIM1008', message, { node: node.name, opType: node.opType });
 }
 
 /**

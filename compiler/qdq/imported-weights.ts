@@ -15,7 +15,7 @@ export function importedWeights(graph: Graph, dq: Node, pattern: string, m: Matc
   for (let i = 0; i < p.zeroPoint.length; i++) {
     const z = p.zeroPoint[i];
     if (z < m.qmin || z > m.qmax) {
-      throw new CimcError('CIM1008', `${dq.opType} '${dq.name}': zero point ${i} is ${z}, outside the weights' clipped range [${m.qmin}, ${m.qmax}]`, { node: dq.name, opType: dq.opType });
+      throw new CimcError('CIM1008', `zero point ${i} is ${z}, outside the weights' clipped range [${m.qmin}, ${m.qmax}]`, { node: dq.name, opType: dq.opType });
     }
   }
   const scaleIndex = paramIndices(p);
