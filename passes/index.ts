@@ -42,6 +42,6 @@ export const defaultPipeline: readonly string[] = [
 ];
 
 /** What `cimc inspect` runs. */
-export const inspectPipeline: readonly string[] = ['import-onnx', 'canonicalize', 'infer-shapes', 'canonicalize'];
+export const inspectPipeline: readonly string[] = ['import-onnx', 'import-qdq', 'canonicalize', 'infer-shapes', 'canonicalize'];
 
 export const builtinBase: BasePasses = { passes: builtinPasses, pipeline: defaultPipeline };
