@@ -95,4 +95,17 @@ describe('mnist-qat4.onnx: 4-bit QAT weights and activations in a QDQ graph', ()
       await engine.release();
     }
   });
+
+  it('mapped onto crossbars with an ideal ADC, the imported 4-bit integers and scales give onnxruntime\'s logits on the QDQ model', async () => {
+    const { built } = compile({ model, target: 'seed-4b', options: { adcBits: 'ideal', sidecarUri: 'mem.bin' } });
+    const loaded = openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+    expect(loaded.plan.layers.map((l) => l.name)).toEqual(['conv0', 'conv1', 'conv2', 'fc']);
+    expect(loaded.plan.layers.every((l) => l.weights.method === 'imported')).toBe(true);
+    // Every activation Q/Clip/DQ is the CIM layers' own input quantization: no digital QDQ left.
+    expect(loaded.plan.schedule.filter((s) => s.opType.endsWith('QuantizeLinear'))).toHaveLength(0);
+    const ours = toFloat32(executeBatch(executableFromPlan(loaded), testX)[0]);
+    const ref = await ortLogits(model, 'disabled');
+    expect(correct(ours)).toBe(torchCorrect);
+    expect(maxAbsDiff(ours, ref)).toBeLessThan(1e-4);
+  });
 });
