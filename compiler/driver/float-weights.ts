@@ -59,11 +59,11 @@ export function withModelFloatWeights(loaded: LoadedPlan, req: FloatWeightsReque
   try {
     bytes = fs.readFileSync(model);
   } catch (e) {
-    throw new CimcError('CIM4006', `the float path needs layer '${missing[0]}''s float weights, which the plan does not carry, and the model cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}): ${advice}`, { file: model });
+    throw new CimcError('CIM4006', `the float path needs this layer's float weights, which the plan does not carry, and the model cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}): ${advice}`, { file: model, node: missing[0] });
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== loaded.plan.model.sha256) {
-    throw new CimcError('CIM4006', `the float path needs layer '${missing[0]}''s float weights, which the plan does not carry, and this model differs from the one the plan was compiled from (sha256 ${sha256.slice(0, 12)}…, the plan says ${loaded.plan.model.sha256.slice(0, 12) || '(none)'}…): ${advice}`, { file: model });
+    throw new CimcError('CIM4006', `the float path needs this layer's float weights, which the plan does not carry, and this model differs from the one the plan was compiled from (sha256 ${sha256.slice(0, 12)}…, the plan says ${loaded.plan.model.sha256.slice(0, 12) || '(none)'}…): ${advice}`, { file: model, node: missing[0] });
   }
   const weights = floatWeightsOfModel(model, loaded, new Set(missing), req.compiler ?? createCompiler());
   for (const name of missing) {
