@@ -47,6 +47,8 @@
  *    those of the stored bytes; inflated, they must be exactly the bytes the dtype, shape and
  *    packedBits call for. The writer uses it for the per-column index tensors, adcStep,
  *    weightScale and weightSum, where it pays.
+ * Readers apply these rules whatever the version (cimc's versions 1 and 2 always stored both
+ * tensors and never compressed one).
  */
 export const planVersion = 3;
 

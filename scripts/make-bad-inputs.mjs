@@ -445,9 +445,6 @@ plan('plan-deflate-not-zlib', "adcStep marked deflate but holding its raw float6
 plan('plan-compression-unknown', "a tensor with compression 'lz4'", (p) => {
   p.layers[0].adcStep.compression = 'lz4';
 }, { code: 'CIM4002', mentions: '/layers/0/adcStep/compression' });
-plan('plan-v2-without-factors', 'a version-2 plan without dequantFactor (only version 3 may leave it out)', (p) => {
-  p.planVersion = 2;
-}, { code: 'CIM4002', mentions: '/layers/0' });
 plan('plan-model-differs', "run --float: the plan's model.sha256 is not tiny-gemm.onnx's", (p) => {
   p.model.sha256 = '0'.repeat(64);
 }, { code: 'CIM4006', mentions: 'differs' }, ['run'], [...runArgs, '--float']);
