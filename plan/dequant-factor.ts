@@ -7,6 +7,8 @@
  *
  * float64, in exactly this order: the compiler makes its factors with these functions
  * (compiler/cim/dequant-factor.ts), so a factor derived by a reader is the factor it stored.
+ * (Only the last product rounds: ±1 and a power of two scale a double exactly, barring
+ * overflow.) Calibrated plans make theirs from the analytic factors instead and so store them.
  */
 import type { CimLayerBits, RowTile } from './types.js';
 

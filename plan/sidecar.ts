@@ -29,18 +29,18 @@ export class SidecarWriter {
   add(dtype: PlanDType, shape: readonly number[], data: PlanArray, packedBits?: PackedBits, deflate = false): TensorRef {
     const packed = packedBits !== undefined && dtype === 'uint8' && data instanceof Uint8Array;
     let bytes = packed ? packBits(data, packedBits) : bytesOf(data);
-    const packing: Pick<TensorRef, 'packedBits' | 'compression'> = packed ? { packedBits } : {};
+    const storage: Pick<TensorRef, 'packedBits' | 'compression'> = packed ? { packedBits } : {};
     if (deflate && bytes.byteLength >= minDeflateBytes) {
       const z = deflateSync(bytes, { level: 1 });
       if (z.byteLength <= bytes.byteLength - bytes.byteLength / 8) {
         bytes = new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
-        packing.compression = 'deflate';
+        storage.compression = 'deflate';
       }
     }
-    if (this.embed) return { dtype, shape: [...shape], base64: Buffer.from(bytes).toString('base64'), ...packing };
+    if (this.embed) return { dtype, shape: [...shape], base64: Buffer.from(bytes).toString('base64'), ...storage };
     const pad = (8 - (this.length % 8)) % 8;
     if (pad) { this.chunks_.push(new Uint8Array(pad)); this.length += pad; }
-    const ref: TensorRef = { dtype, shape: [...shape], buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength, sha256: sha256(bytes), ...packing };
+    const ref: TensorRef = { dtype, shape: [...shape], buffer: 0, byteOffset: this.length, byteLength: bytes.byteLength, sha256: sha256(bytes), ...storage };
     this.chunks_.push(bytes); // not copied: tensors handed to a plan are never modified afterwards
     this.length += bytes.byteLength;
     return ref;
