@@ -13,7 +13,8 @@ import { createCompiler } from '../../compiler/driver/create-compiler.js';
 import { withModelFloatWeights } from '../../compiler/driver/float-weights.js';
 import { resolveTargetWithCost } from '../../targets/loader.js';
 import { serializePlan } from '../../plan/writer.js';
-import { openPlan, type LoadedPlan } from '../../plan/reader.js';
+import { loadPlan, openPlan, type LoadedPlan } from '../../plan/reader.js';
+import { derivedDequantFactors } from '../../plan/dequant-factor.js';
 import { cimLayerDataFromPlan, execute, executableFromPlan } from '../../runtime/reference/executor.js';
 import { OrtEngine } from '../../runtime/ort-engine/index.js';
 import { makeTensor, toFloat32 } from '../../base/rt-tensor.js';
@@ -41,6 +42,18 @@ function compiled(model: string, target: string, options: CompileOptions) {
 }
 
 describe('derived dequantization factors are the compiler\'s doubles, bit for bit', () => {
+  it('as the factors a version-2 plan stored (written by cimc before version 3)', () => {
+    const v2 = loadPlan(fixture('test/fixtures/plans/v2-mnist/plan.json'));
+    expect(v2.plan.planVersion).toBe(2);
+    v2.plan.layers.forEach((l, i) => {
+      const f = (ref: Parameters<typeof v2.tensor>[0], what: string) => v2.tensor(ref, `/layers/${i}/${what}`);
+      const col = (k: keyof typeof l.columns) => f(l.columns[k], k) as Int32Array;
+      const columns = { rowTile: col('rowTile'), outChannel: col('outChannel'), slice: col('slice'), polarity: col('polarity') };
+      const ng = l.geometry.kind === 'conv' ? l.geometry.outChannels / l.geometry.groups : l.geometry.outFeatures;
+      const derived = derivedDequantFactors({ bits: l.bits, columns, rowTiles: l.rowTiles, channelsPerGroup: ng }, f(l.weightScale, 'weightScale') as Float64Array, f(l.adcStep, 'adcStep') as Float64Array);
+      expect(Buffer.from(bits(derived)).equals(Buffer.from(bits(f(l.dequantFactor!, 'dequantFactor') as Float64Array))), l.name).toBe(true);
+    });
+  });
   const cases: [string, string, string, CompileOptions][] = [
     ['mnist seed-4b (differential, separate slices)', mnist, 'seed-4b', {}],
     ['mnist seed-4b, offset encoding, adjacent slices, dense tiling', mnist, 'seed-4b', { encoding: 'offset', sliceLayout: 'adjacent', tiling: 'dense' }],
