@@ -29,7 +29,8 @@ export { planCost, planCostSpec, costLayersOfPlan } from './compiler/cost/plan-c
 export { modelCost, stageTiming, energyComponents, areaComponents, type CostReport, type CostTotals, type LayerCost, type CostInput, type CostTarget, type EnergyComponent, type AreaComponent } from './compiler/cost/model.js';
 export { layerEvents, type CostLayer, type LayerEvents } from './compiler/cost/events.js';
 export { losslessAdcBits, adcAt } from './compiler/cost/adc-resolution.js';
-export { loadPlan, openPlan, type LoadedPlan } from './plan/reader.js';
+export { loadPlan, openPlan, withFloatWeights, type LoadedPlan } from './plan/reader.js';
+export { withModelFloatWeights, type FloatWeightsRequest } from './compiler/driver/float-weights.js';
 export type * from './plan/types.js';
 export { readPlanAttr, readStepAttrs, type TypedPlanAttr } from './plan/attrs.js';
 export { executableFromPlan, execute, executeBatch, type Executable, type ExecuteOptions } from './runtime/reference/executor.js';

@@ -45,6 +45,7 @@ export const diagnosticCodes = {
   CIM4003: 'plan sidecar missing or hash mismatch',
   CIM4004: 'input file is malformed',
   CIM4005: 'runtime value out of range',
+  CIM4006: 'float weights are not in the plan and the model is missing or differs',
   // CLI (5xxx)
   CIM5001: 'bad command-line usage',
   CIM5002: 'output cannot be written',

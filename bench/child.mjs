@@ -77,7 +77,7 @@ async function main() {
     const t2 = now();
     const cpu = cpuMs(c0);
     const layers = built.plan.layers;
-    const cimWeights = layers.reduce((s, l) => s + l.weightMatrix.shape.reduce((a, b) => a * b, 1), 0);
+    const cimWeights = layers.reduce((s, l) => s + l.geometry.rowsPerGroup * (l.geometry.kind === 'conv' ? l.geometry.outChannels : l.geometry.outFeatures), 0);
     return {
       ms: t2 - t0, cpuMs: cpu, compileMs: t1 - t0, writeMs: t2 - t1, maxRssKiB: maxRssKiB(),
       macs: built.plan.report.totals.macs, arrays: built.plan.report.totals.arrays, cimLayers: layers.length, cimWeights,

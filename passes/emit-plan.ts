@@ -40,6 +40,10 @@ export const recordedOptionNames: readonly string[] = recordedOptions.map((o) =>
 /** The options emit-plan reads: their one declaration (flags, explain, types and checks come from it). */
 export const emitPlanOptions = defineOptions({
   embed: { type: 'boolean', default: false, flag: '--embed', description: 'embed tensors as base64 in the JSON instead of a sidecar .bin file' },
+  keepFloatWeights: {
+    type: 'boolean', default: false, flag: '--keep-float-weights',
+    description: "store each CIM layer's float weights in the plan (the float path then needs no model; the sidecar grows by the model's weights)",
+  },
   sidecarUri: {
     type: 'string', default: 'plan.bin', flag: false,
     description: "the sidecar's file name the plan refers to (the CLI takes it from -o: PLAN.json → PLAN.bin)",
@@ -59,12 +63,13 @@ export const emitPlan = definePass({
     for (const k of recordedOptionNames) if (ctx.options[k] !== undefined) options[k] = ctx.options[k];
     const embed = readOption(ctx.options, emitPlanOptions.embed);
     const sidecarUri = readOption(ctx.options, emitPlanOptions.sidecarUri);
+    const keepFloatWeights = readOption(ctx.options, emitPlanOptions.keepFloatWeights);
     const calibration = graph.annotations.calibration;
     const built = buildPlan({
       graph, target, options,
       model: { file: ctx.modelPath ? path.basename(ctx.modelPath) : '(memory)', sha256: graph.annotations.modelSha256 ?? '' },
       generator: `cimc ${cimcVersion}`,
-      embed, sidecarUri,
+      embed, sidecarUri, keepFloatWeights,
       calibration: calibration
         ? { method: 'calibrated', samples: calibration.samples, note: `activation scales and ADC steps (${calibration.adcRange}) measured on ${calibration.samples} calibration inputs` }
         : { method: 'analytic', note: 'no calibration data: activation scales are computed per input at run time (max |x|) and ADC steps from an analytic estimate (uniform inputs, mean + 3 std); compile with --calib for measured values' },

@@ -3,6 +3,7 @@
  * runtime/reference/cim-layer.ts, the ORT engine's lowering) and what plan/validate-layer.ts
  * checks, whether it came from a plan or from the compiler's IR (calibration).
  */
+import { CimcError } from '../base/diagnostics.js';
 import type { CimLayerBits, LayerGeometry, RowTile } from './types.js';
 
 export interface CimLayerData {
@@ -22,6 +23,15 @@ export interface CimLayerData {
   /** [rowTiles, Ng] */
   weightSum: Int32Array;
   bias?: Float32Array;
-  /** [groups, K, Ng] float weights (float path). */
-  weightMatrix: Float32Array;
+  /**
+   * [groups, K, Ng] float weights (float path): the plan's `weightMatrix`, or the weights the
+   * caller supplied from the model (LoadedPlan.floatWeights); absent when neither has them.
+   */
+  weightMatrix?: Float32Array;
+}
+
+/** The layer's float weights, or CIM4006 naming the layer and how to supply them. */
+export function floatWeightsOf(data: CimLayerData): Float32Array {
+  if (data.weightMatrix) return data.weightMatrix;
+  throw new CimcError('CIM4006', 'the float path needs this layer\'s float weights, which the plan does not carry: pass the model with --model <file.onnx> (or keep it next to the plan), or compile with --keep-float-weights', { node: data.name });
 }

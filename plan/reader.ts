@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
+import { inflateSync } from 'node:zlib';
 import { CimcError } from '../base/diagnostics.js';
 import { describeSchemaError, schemaValidator } from '../base/json-schema.js';
 import { readJsonFile } from '../base/json-file.js';
@@ -25,6 +27,41 @@ export interface LoadedPlan {
   file: string;
   sidecar: Uint8Array;
   tensor(ref: TensorRef, what: string): PlanTypedArray;
+  /**
+   * Float weights supplied from outside the plan (a version-3 plan leaves `weightMatrix` out):
+   * layer name → [groups, K, Ng], for the float path. The CLI makes them from the model
+   * (compiler/driver/float-weights.ts); a layer's own `weightMatrix`, when present, wins.
+   */
+  floatWeights?: ReadonlyMap<string, Float32Array>;
+}
+
+/** The loaded plan with float weights for the layers that do not carry their own. */
+export function withFloatWeights(loaded: LoadedPlan, floatWeights: ReadonlyMap<string, Float32Array>): LoadedPlan {
+  return { ...loaded, floatWeights };
+}
+
+/** The bytes a tensor's values take, uncompressed: what a stored or inflated tensor must have. */
+function rawByteLength(ref: TensorRef, count: number): number {
+  return ref.packedBits !== undefined ? packedByteLength(count, ref.packedBits) : count * elementSize[ref.dtype];
+}
+
+/** Inflates a `compression: 'deflate'` tensor's stored bytes, refusing anything but exactly `expected` bytes. */
+function inflated(stored: Uint8Array, expected: number, ref: TensorRef, what: string, file: string): Uint8Array {
+  const shape = `shape [${ref.shape.join(',')}] of ${ref.dtype}${ref.packedBits ? ` packed ${ref.packedBits} bits` : ''}`;
+  if (!(expected <= bufferConstants.MAX_LENGTH)) throw new CimcError('CIM4002', `${what}: ${shape} is too large to hold`, { file, field: what });
+  let out: Buffer;
+  try {
+    // One byte more than needed, so that a stream that inflates to more is caught as too long.
+    out = inflateSync(stored, { maxOutputLength: expected + 1 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') throw new CimcError('CIM4002', `${what}: deflate data inflates to more than the ${expected} bytes of its ${shape}`, { file, field: what });
+    throw new CimcError('CIM4002', `${what}: deflate data cannot be inflated (${err.message})`, { file, field: what });
+  }
+  if (out.byteLength !== expected) {
+    throw new CimcError('CIM4002', `${what}: deflate data inflates to ${out.byteLength} bytes, its ${shape} needs ${expected}`, { file, field: what });
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 const elementSize: Record<PlanDType, number> = { float32: 4, float64: 8, int8: 1, uint8: 1, bool: 1, int16: 2, int32: 4, int64: 8 };
@@ -84,8 +121,9 @@ export function openPlan(json: unknown, file: string, sidecarBytes?: Uint8Array)
         bytes = sidecar.subarray(ref.byteOffset, ref.byteOffset + ref.byteLength);
         if (hash(bytes) !== ref.sha256) throw new CimcError('CIM4003', `${what}: tensor does not match its sha256 (sidecar modified or from another plan)`, { file, field: what });
       }
+      if (ref.packedBits !== undefined && ref.dtype !== 'uint8') throw new CimcError('CIM4002', `${what}: packedBits needs dtype uint8, not ${ref.dtype}`, { file, field: `${what}/packedBits` });
+      if (ref.compression === 'deflate') bytes = inflated(bytes, rawByteLength(ref, count), ref, what, file);
       if (ref.packedBits !== undefined) {
-        if (ref.dtype !== 'uint8') throw new CimcError('CIM4002', `${what}: packedBits needs dtype uint8, not ${ref.dtype}`, { file, field: `${what}/packedBits` });
         if (bytes.byteLength !== packedByteLength(count, ref.packedBits)) {
           throw new CimcError('CIM4002', `${what}: ${bytes.byteLength} bytes for ${count} values of ${ref.packedBits} bits (needs ${packedByteLength(count, ref.packedBits)})`, { file, field: what });
         }

@@ -26,9 +26,31 @@
 
 /**
  * Version 2 (cimc 0.2): layers carry `replicas`, targets carry their `cost` figures, and a plain
- * number attribute is always an INT. Readers accept 1 and 2 (plan/reader.ts).
+ * number attribute is always an INT. Readers accept 1, 2 and 3 (plan/reader.ts).
+ *
+ * Version 3 (plans about a quarter of the model's size; versions 1 and 2 load unchanged):
+ *  - `weightMatrix` is optional and left out unless compiled with --keep-float-weights. The float
+ *    path (`run --float`, eval's float baseline) then takes the float weights from the model the
+ *    plan names (`model.file`, checked by `model.sha256`), run through the compiler's front end up
+ *    to legalize-cim (compiler/driver/float-weights.ts) and handed to the runtime as
+ *    `LoadedPlan.floatWeights` (layer name → [groups, K, Ng]); without them the float path ends
+ *    in CIM4006.
+ *  - `dequantFactor` is optional: when absent each column's factor is derived as
+ *      dequantFactor[col] = ((polarity[col] · weightScale[t, j]) · 2^(c·(n−1−s))) · adcStep[col]
+ *    (t = rowTile[col], j = outChannel[col] − group(t)·Ng, s = slice[col], c = bits.cell,
+ *    n = bits.slices; float64, left to right: plan/dequant-factor.ts), which is the compiler's
+ *    own arithmetic, so a derived factor is bit-identical to the one it would have stored. The
+ *    writer stores the factors only when they differ from the derived ones (calibrated plans,
+ *    whose factors are made from the analytic ones).
+ *  - a tensor may carry `compression: 'deflate'`: its stored bytes (sidecar range or base64) are
+ *    a zlib stream (RFC 1950, node:zlib deflateSync) of the raw bytes; sha256 and byteLength are
+ *    those of the stored bytes; inflated, they must be exactly the bytes the dtype, shape and
+ *    packedBits call for. The writer uses it for the per-column index tensors, adcStep,
+ *    weightScale and weightSum, where it pays.
+ * Readers apply these rules whatever the version (cimc's versions 1 and 2 always stored both
+ * tensors and never compressed one).
  */
-export const planVersion = 2;
+export const planVersion = 3;
 
 export type PlanDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
 
@@ -42,6 +64,8 @@ export type TensorRef = (
    * (plan/packed-bits.ts); the bytes are ⌈count·bits/8⌉. Cells of 1, 2 or 4 bits are stored so.
    */
   packedBits?: 1 | 2 | 4;
+  /** Version 3: the stored bytes are a zlib (deflate) stream of the tensor's bytes (see planVersion). */
+  compression?: 'deflate';
 };
 
 export interface PlanBuffer {
@@ -245,16 +269,22 @@ export interface CimLayer extends LayerLayout {
   cells: TensorRef;
   /** float64 per column: the ADC step Δ in MAC units (1 for ideal). */
   adcStep: TensorRef;
-  /** float64 per column: ±s_w·2^(c(n−1−s))·Δ (multiplied by s_a at run time). */
-  dequantFactor: TensorRef;
+  /**
+   * float64 per column: ±s_w·2^(c(n−1−s))·Δ (multiplied by s_a at run time). Version 3: absent
+   * when it equals the factor derived from the columns, weightScale and adcStep (see planVersion).
+   */
+  dequantFactor?: TensorRef;
   /** float64 per (row tile, output channel): s_w, laid out [rowTiles.length, outChannels/groups]. */
   weightScale: TensorRef;
   /** int32 per (row tile, output channel): Σ_r q[r, o] (for signed inputs). */
   weightSum: TensorRef;
   /** float32 [outChannels] or absent. */
   bias?: TensorRef;
-  /** float32 [groups, K, Ng]: the unquantized weight matrix (for the float reference path). */
-  weightMatrix: TensorRef;
+  /**
+   * float32 [groups, K, Ng]: the unquantized weight matrix (for the float reference path).
+   * Version 3: present only when compiled with --keep-float-weights (see planVersion).
+   */
+  weightMatrix?: TensorRef;
   report: LayerReport;
   /**
    * Copies of the layer's arrays, set by the `replicate` pass: each copy takes 1/replicas of the
@@ -272,6 +302,7 @@ export interface PlanReportTotals extends ReportCounts {
 export interface Plan {
   planVersion: number;
   generator: string;
+  /** The model compiled: its file name (no folder), the sha256 of its bytes (the float path checks it). */
   model: { file: string; sha256: string; opset: number; producer?: string };
   target: Record<string, unknown> & { name: string; array: { rows: number; cols: number; cellBits: number } };
   options: Record<string, unknown>;

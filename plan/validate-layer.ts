@@ -107,7 +107,7 @@ function checkArrays(data: CimLayerData): void {
   for (const [k, v] of Object.entries(data.columns)) if (v.length !== nCols) fail(data, `columns.${k} has ${v.length} entries, expected ${nCols}`);
   if (data.adcStep.length !== nCols || data.dequantFactor.length !== nCols) fail(data, 'adcStep/dequantFactor length differs from the column count');
   if (data.weightScale.length !== data.rowTiles.length * ng || data.weightSum.length !== data.rowTiles.length * ng) fail(data, 'weightScale/weightSum shape differs from [rowTiles, Ng]');
-  if (data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) fail(data, 'weightMatrix size differs from [groups, K, Ng]');
+  if (data.weightMatrix && data.weightMatrix.length !== g.groups * g.rowsPerGroup * ng) fail(data, 'weightMatrix size differs from [groups, K, Ng]');
   if (data.bias && data.bias.length !== outChannels) fail(data, `bias has ${data.bias.length} entries, expected ${outChannels}`);
 }
 

@@ -10,8 +10,49 @@ export function sidecarNameFor(planFile: string): string {
   return (base.endsWith('.json') ? base.slice(0, -5) : base) + '.bin';
 }
 
+/**
+ * The plan as JSON text: one space of indent per level, and any object or array whose one-line
+ * form fits in `inlineWidth` characters (a tensor reference, an array's entry, a shape, a row
+ * tile) on one line — a third smaller than a number per line, and easier to read.
+ */
 export function serializePlan(built: Pick<BuiltPlan, 'plan'>): string {
-  return JSON.stringify(built.plan, null, 1) + '\n';
+  return inlineShortBlocks(JSON.stringify(built.plan, null, 1)) + '\n';
+}
+
+const inlineWidth = 100;
+
+/**
+ * Joins each block of JSON.stringify(…, null, 1) text whose one-line form fits in inlineWidth
+ * onto one line, innermost first. Only whitespace between tokens changes: in that layout a line
+ * ending in `[` or `{` opens a block and one starting with `]` or `}` closes it (a string never
+ * spans lines), so the blocks are found from the lines alone.
+ */
+function inlineShortBlocks(text: string): string {
+  const out: string[] = [];
+  /** Index in `out` of each open block's first line; a line at depth d is indented d spaces. */
+  const open: number[] = [];
+  for (const line of text.split('\n')) {
+    const d = open.length;
+    const c = line.charCodeAt(d - 1 < 0 ? 0 : d - 1);
+    if (d && (c === 0x5d || c === 0x7d)) { // ']' or '}' at the closing line's indent, d − 1
+      const start = open.pop()!;
+      const inner = out.length - start - 1;
+      // Its one-line length, counted before any string is built (most blocks are far too long).
+      let length = out[start].length - (d - 1) + (line.length - (d - 1)) + Math.max(0, inner - 1);
+      for (let i = start + 1; i < out.length && length <= inlineWidth; i++) length += out[i].length - d;
+      if (length <= inlineWidth) {
+        let joined = out[start];
+        for (let i = start + 1; i < out.length; i++) joined += (i > start + 1 ? ' ' : '') + out[i].slice(d);
+        out.length = start;
+        out.push(joined + line.slice(d - 1));
+        continue;
+      }
+    }
+    out.push(line);
+    const last = line.charCodeAt(line.length - 1);
+    if (last === 0x5b || last === 0x7b) open.push(out.length - 1); // ends in '[' or '{'
+  }
+  return out.join('\n');
 }
 
 /**

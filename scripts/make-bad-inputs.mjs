@@ -12,6 +12,7 @@
  * test/cli/bad-inputs.test.ts checks that the plan baseline still loads and runs.
  */
 import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -461,6 +462,36 @@ plan('plan-bits-cycles', 'bits.cycles = 10^9 (must not loop for ever)', (p) => {
 plan('plan-unknown-op', "a digital step with opType 'Frobnicate'", (p) => {
   p.schedule.find((s) => s.kind === 'digital').opType = 'Frobnicate';
 }, { code: 'CIM4005', mentions: 'Frobnicate' }, ['run'], runArgs);
+
+// Plan version 3: deflated tensors (the reader inflates exactly the bytes the shape needs) and
+// float weights taken from the model the plan names (tiny-gemm.onnx, next to the plans).
+const adcSteps = (count) => Float64Array.from({ length: count }, (_, i) => 1 + i / 4);
+const deflated = (typed) => deflateSync(Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength)).toString('base64');
+const adcCount = embedded.plan.layers[0].adcStep.shape[0];
+plan('plan-deflate-truncated', "adcStep's deflate stream cut in half", (p) => {
+  const z = Buffer.from(deflated(adcSteps(adcCount)), 'base64');
+  Object.assign(p.layers[0].adcStep, { compression: 'deflate', base64: z.subarray(0, z.length >> 1).toString('base64') });
+}, { code: 'CIM4002', mentions: '/layers/0/adcStep' });
+plan('plan-deflate-long', "adcStep's deflate stream inflates to one value more than its shape holds", (p) => {
+  Object.assign(p.layers[0].adcStep, { compression: 'deflate', base64: deflated(adcSteps(adcCount + 1)) });
+}, { code: 'CIM4002', mentions: '/layers/0/adcStep' });
+plan('plan-deflate-short', "adcStep's deflate stream inflates to one value fewer than its shape holds", (p) => {
+  Object.assign(p.layers[0].adcStep, { compression: 'deflate', base64: deflated(adcSteps(adcCount - 1)) });
+}, { code: 'CIM4002', mentions: '/layers/0/adcStep' }, ['run'], runArgs);
+plan('plan-deflate-not-zlib', "adcStep marked deflate but holding its raw float64 bytes", (p) => {
+  Object.assign(p.layers[0].adcStep, { compression: 'deflate', base64: b64(adcSteps(adcCount)) });
+}, { code: 'CIM4002', mentions: '/layers/0/adcStep' });
+plan('plan-compression-unknown', "a tensor with compression 'lz4'", (p) => {
+  p.layers[0].adcStep.compression = 'lz4';
+}, { code: 'CIM4002', mentions: '/layers/0/adcStep/compression' });
+plan('plan-model-differs', "run --float: the plan's model.sha256 is not tiny-gemm.onnx's", (p) => {
+  p.model.sha256 = '0'.repeat(64);
+}, { code: 'CIM4006', mentions: 'differs' }, ['run'], [...runArgs, '--float']);
+plan('plan-model-missing', "run --float: the plan's model file 'no-such-model.onnx' is nowhere", (p) => {
+  p.model.file = 'no-such-model.onnx';
+}, { code: 'CIM4006', mentions: 'no-such-model.onnx' }, ['run'], [...runArgs, '--float']);
+addCase({ file: 'plan-good.json', command: ['run'], args: [...runArgs, '--float', '--model', mnistRel], code: 'CIM4006', mentions: 'differs', description: 'run --float --model with another model than the plan was compiled from' });
+addCase({ file: 'plan-model-missing.json', command: ['eval'], args: ['--inputs', 'tiny-x.npy', '--labels', 'tiny-x.npy'], code: 'CIM4006', mentions: 'no-such-model.onnx', description: "eval (its float baseline) when the plan's model is nowhere" });
 
 // ---- .npy inputs for `cimc run plan-good.json` -----------------------------------------
 

@@ -13,21 +13,12 @@ import type { CimMapping } from './annotations.js';
 export type ColumnLayout = Pick<CimMapping, 'bits' | 'columns' | 'rowTiles' | 'channelsPerGroup'>;
 
 /**
- * w_col = ±s_w · 2^(c(n−1−s)) per column: its polarity, the weight scale of its (row tile t,
- * local output channel o) — weightScale is [rowTiles, Ng] — and slice s of n, c-bit cells.
+ * columnWeightFactors: w_col = ±s_w · 2^(c(n−1−s)) per column (polarity, the weight scale of its
+ * row tile and local output channel, slice s of n c-bit cells); dequantFactors: f_col = w_col · Δ_col.
+ * Their arithmetic lives in plan/dequant-factor.ts, where readers of version-3 plans derive the
+ * factors a plan leaves out with the same code.
  */
-export function columnWeightFactors(m: ColumnLayout, weightScale: Float64Array): Float64Array {
-  const { bits, columns } = m;
-  const ng = m.channelsPerGroup;
-  const out = new Float64Array(columns.rowTile.length);
-  for (let c = 0; c < out.length; c++) {
-    const t = columns.rowTile[c];
-    const ol = columns.outChannel[c] - m.rowTiles[t].group * ng;
-    const sliceWeight = 2 ** (bits.cell * (bits.slices - 1 - columns.slice[c]));
-    out[c] = columns.polarity[c] * weightScale[t * ng + ol] * sliceWeight;
-  }
-  return out;
-}
+export { columnWeightFactors, dequantFactors } from '../../plan/dequant-factor.js';
 
 /**
  * The weight parts recovered from factors already computed, w_col = f_col / Δ_col: how
@@ -38,12 +29,5 @@ export function columnWeightFactors(m: ColumnLayout, weightScale: Float64Array):
 export function columnWeightFactorsOf(dequantFactor: Float64Array, adcStep: Float64Array): Float64Array {
   const out = new Float64Array(dequantFactor.length);
   for (let c = 0; c < out.length; c++) out[c] = dequantFactor[c] / adcStep[c];
-  return out;
-}
-
-/** f_col = w_col · Δ_col, per column. */
-export function dequantFactors(columnWeight: Float64Array, adcStep: Float64Array): Float64Array {
-  const out = new Float64Array(columnWeight.length);
-  for (let c = 0; c < out.length; c++) out[c] = columnWeight[c] * adcStep[c];
   return out;
 }

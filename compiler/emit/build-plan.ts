@@ -11,6 +11,7 @@ import { weightRange } from '../cim/weight-quant.js';
 import { SidecarWriter, type PlanArray } from '../../plan/sidecar.js';
 import { builtPlan, type BuiltPlan } from '../../plan/built-plan.js';
 import { isPackedBits } from '../../plan/packed-bits.js';
+import { derivedDequantFactors, sameFactors } from '../../plan/dequant-factor.js';
 import '../cim/annotations.js';
 
 export type { BuiltPlan } from '../../plan/built-plan.js';
@@ -24,6 +25,8 @@ export interface BuildPlanInput {
   embed: boolean;
   sidecarUri: string;
   calibration: Plan['calibration'];
+  /** Store each layer's float weight matrix (plan version 3 leaves it out by default). */
+  keepFloatWeights?: boolean;
 }
 
 function tensorRef(w: SidecarWriter, t: Tensor, where: { node?: string }): TensorRef {
@@ -58,6 +61,11 @@ function add(w: SidecarWriter, dtype: PlanDType, data: PlanArray, shape?: number
   return w.add(dtype, shape ?? [data.length], data);
 }
 
+/** A per-column or per-channel tensor, deflated where that pays (plan/sidecar.ts). */
+function addDeflated(w: SidecarWriter, dtype: PlanDType, data: PlanArray, shape?: number[]): TensorRef {
+  return w.add(dtype, shape ?? [data.length], data, undefined, true);
+}
+
 export function buildPlan(input: BuildPlanInput): BuiltPlan {
   const { graph, target } = input;
   const w = new SidecarWriter(input.embed);
@@ -86,22 +94,26 @@ export function buildPlan(input: BuildPlanInput): BuiltPlan {
           scaleCount: q.weightScaleCount,
         },
         adc: { granularity: q.psumGranularity, calibration: q.adcCalibration, stepCount: q.adcStepCount },
+        // The per-column indices follow the layout's regular order (deflate shrinks them a
+        // hundredfold); the steps, scales and sums repeat enough to pay too.
         columns: {
-          array: add(w, 'int32', m.columns.array),
-          arrayColumn: add(w, 'int32', m.columns.arrayColumn),
-          rowTile: add(w, 'int32', m.columns.rowTile),
-          outChannel: add(w, 'int32', m.columns.outChannel),
-          slice: add(w, 'int32', m.columns.slice),
-          polarity: add(w, 'int32', m.columns.polarity),
+          array: addDeflated(w, 'int32', m.columns.array),
+          arrayColumn: addDeflated(w, 'int32', m.columns.arrayColumn),
+          rowTile: addDeflated(w, 'int32', m.columns.rowTile),
+          outChannel: addDeflated(w, 'int32', m.columns.outChannel),
+          slice: addDeflated(w, 'int32', m.columns.slice),
+          polarity: addDeflated(w, 'int32', m.columns.polarity),
         },
         // 1-, 2- and 4-bit cells packed (a quarter of the bytes at 2-bit cells), wider ones a byte each.
         cells: w.add('uint8', [q.cells.length], q.cells, isPackedBits(m.bits.cell) ? m.bits.cell : undefined),
-        adcStep: add(w, 'float64', q.adcStep),
-        dequantFactor: add(w, 'float64', q.dequantFactor),
-        weightScale: add(w, 'float64', q.weightScale, [m.rowTiles.length, m.channelsPerGroup]),
-        weightSum: add(w, 'int32', q.weightSum, [m.rowTiles.length, m.channelsPerGroup]),
+        adcStep: addDeflated(w, 'float64', q.adcStep),
+        // Left out when a reader derives the very same doubles (plan/dequant-factor.ts).
+        ...(sameFactors(derivedDequantFactors(m, q.weightScale, q.adcStep), q.dequantFactor) ? {} : { dequantFactor: add(w, 'float64', q.dequantFactor) }),
+        weightScale: addDeflated(w, 'float64', q.weightScale, [m.rowTiles.length, m.channelsPerGroup]),
+        weightSum: addDeflated(w, 'int32', q.weightSum, [m.rowTiles.length, m.channelsPerGroup]),
         ...(m.bias ? { bias: add(w, 'float32', m.bias) } : {}),
-        weightMatrix: add(w, 'float32', m.matrix, [m.geometry.groups, m.geometry.rowsPerGroup, m.channelsPerGroup]),
+        // Only on request: the float path can take the weights from the model (compiler/driver/float-weights.ts).
+        ...(input.keepFloatWeights ? { weightMatrix: add(w, 'float32', m.matrix, [m.geometry.groups, m.geometry.rowsPerGroup, m.channelsPerGroup]) } : {}),
         report,
         replicas: cim.replicas ?? 1,
       });

@@ -61,7 +61,8 @@ export function reportTotals(graph: Graph, layers: readonly LayerReport[], targe
   let weightCells = 0;
   for (const n of graph.nodes) {
     const m = n.annotations?.cim?.mapping;
-    if (m) weightCells += m.matrix.length * m.bits.slices * (m.encoding === 'differential' ? 2 : 1);
+    // The kernel-order weights: as many as the matrix, which need not be made for counting.
+    if (m) weightCells += m.weights.length * m.bits.slices * (m.encoding === 'differential' ? 2 : 1);
   }
   const usedCells = sum((l) => l.usedCells);
   const totalCells = sum((l) => l.totalCells);

@@ -48,7 +48,8 @@ export function localPointEnv(s: PreparedSweep, plansDir: string | undefined, ba
 async function floatBaseline(s: PreparedSweep, env: PointEnv): Promise<readonly number[] | undefined> {
   try {
     // Not calibrated: calibration changes activation scales and ADC steps, never the float path.
-    const built = env.compiler.compile(s.targetOf(s.points[0]), { sidecarUri: 'baseline.bin', calibData: undefined });
+    // The float path reads the float weights, which plans leave out unless asked to keep them.
+    const built = env.compiler.compile(s.targetOf(s.points[0]), { sidecarUri: 'baseline.bin', calibData: undefined, keepFloatWeights: true });
     const loaded = openPlan(JSON.parse(serializePlan(built)), 'baseline.json', built.sidecar);
     return await predictions(loaded, env.data, env.engine, true);
   } catch (e) {

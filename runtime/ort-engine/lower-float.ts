@@ -2,6 +2,7 @@
 import type { OnnxAttr } from '../../base/onnx-writer.js';
 import { intAttr, intsAttr } from './graph-builder.js';
 import type { LayerContext } from './layer-context.js';
+import { floatWeightsOf } from '../../plan/layer-data.js';
 
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
@@ -10,7 +11,7 @@ export function lowerFloat(layer: LayerContext): void {
   const d = layer.cells.data;
   const g = layer.planLayer.geometry;
   const ng = d.channelsPerGroup;
-  const wm = d.weightMatrix;
+  const wm = floatWeightsOf(d);
   const bias = d.bias ? [b.f32('bias', [d.bias.length], Float32Array.from(d.bias))] : [];
   if (g.kind === 'conv') {
     const k = g.rowsPerGroup;

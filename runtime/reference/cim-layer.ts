@@ -5,7 +5,7 @@
  * bias. M is accumulated in float64, exact for |M| < 2^53.
  */
 import { CimcError } from '../../base/diagnostics.js';
-import type { CimLayerData } from '../../plan/layer-data.js';
+import { floatWeightsOf, type CimLayerData } from '../../plan/layer-data.js';
 import type { LayerGeometry, RowTile } from '../../plan/types.js';
 import { validateLayer } from '../../plan/validate-layer.js';
 import { clamp, roundHalfEvenInt } from '../../base/rounding.js';
@@ -255,6 +255,7 @@ function runFloat(d: CimLayerData, x: Float32Array): Float32Array {
   const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
   const ng = d.channelsPerGroup;
   const k = g.rowsPerGroup;
+  const weights = floatWeightsOf(d);
   for (let s = 0; s < samples; s++) {
     const xin = new Float64Array(perSample);
     for (let i = 0; i < perSample; i++) xin[i] = x[s * perSample + i];
@@ -267,7 +268,7 @@ function runFloat(d: CimLayerData, x: Float32Array): Float32Array {
     for (let grp = 0; grp < g.groups; grp++) {
       cols.patch({ group: grp, rowStart: 0, rowCount: k }, patch, 0);
       patch32.set(patch);
-      matmulInto(prod, 0, patch32, 0, d.weightMatrix, grp * k * ng, pixels, k, ng);
+      matmulInto(prod, 0, patch32, 0, weights, grp * k * ng, pixels, k, ng);
       for (let px = 0; px < pixels; px++) {
         const ao = px * outChannels + grp * ng;
         for (let j = 0; j < ng; j++) acc[ao + j] = prod[px * ng + j];

@@ -6,6 +6,7 @@ import type { DigitalKernel, RtAttr } from './ops/types.js';
 import type { LoadedPlan, PlanTypedArray } from '../../plan/reader.js';
 import type { CimLayer, PlanValue, TensorRef } from '../../plan/types.js';
 import { readStepAttrs } from '../../plan/attrs.js';
+import { derivedDequantFactors } from '../../plan/dequant-factor.js';
 import { fromTypedArray, makeTensor, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
 import { cellPerturbation, type VariationSpec } from './variation.js';
 import { sampleBatch, stackSamples } from '../batch.js';
@@ -37,10 +38,23 @@ function expectKind<T extends PlanTypedArray>(a: PlanTypedArray, kind: ArrayKind
   return a;
 }
 
+/**
+ * A plan layer's tensors decoded. A version-3 plan may leave out the dequantization factors
+ * (derived here, bit-identical to the compiler's: plan/dequant-factor.ts) and the float weights
+ * (taken from `loaded.floatWeights` when supplied; only the float path reads them).
+ */
 export function cimLayerDataFromPlan(loaded: LoadedPlan, l: CimLayer, index: number): CimLayerData {
   const at = `/layers/${index}`;
   const t = <T extends PlanTypedArray>(ref: TensorRef, what: string, kind: ArrayKind<T>): T => expectKind(loaded.tensor(ref, `${at}/${what}`), kind, `${at}/${what}`);
   const ng = l.geometry.kind === 'conv' ? l.geometry.outChannels / l.geometry.groups : l.geometry.outFeatures;
+  const columns = {
+    rowTile: t(l.columns.rowTile, 'columns/rowTile', Int32Array),
+    outChannel: t(l.columns.outChannel, 'columns/outChannel', Int32Array),
+    slice: t(l.columns.slice, 'columns/slice', Int32Array),
+    polarity: t(l.columns.polarity, 'columns/polarity', Int32Array),
+  };
+  const adcStep = t(l.adcStep, 'adcStep', Float64Array);
+  const weightScale = t(l.weightScale, 'weightScale', Float64Array);
   return {
     name: l.name,
     geometry: l.geometry,
@@ -49,19 +63,16 @@ export function cimLayerDataFromPlan(loaded: LoadedPlan, l: CimLayer, index: num
     channelsPerGroup: ng,
     activation: l.activation,
     weightOffset: l.weights.weightOffset,
-    columns: {
-      rowTile: t(l.columns.rowTile, 'columns/rowTile', Int32Array),
-      outChannel: t(l.columns.outChannel, 'columns/outChannel', Int32Array),
-      slice: t(l.columns.slice, 'columns/slice', Int32Array),
-      polarity: t(l.columns.polarity, 'columns/polarity', Int32Array),
-    },
+    columns,
     cells: t(l.cells, 'cells', Uint8Array),
-    adcStep: t(l.adcStep, 'adcStep', Float64Array),
-    dequantFactor: t(l.dequantFactor, 'dequantFactor', Float64Array),
-    weightScale: t(l.weightScale, 'weightScale', Float64Array),
+    adcStep,
+    dequantFactor: l.dequantFactor
+      ? t(l.dequantFactor, 'dequantFactor', Float64Array)
+      : derivedDequantFactors({ bits: l.bits, columns, rowTiles: l.rowTiles, channelsPerGroup: ng }, weightScale, adcStep),
+    weightScale,
     weightSum: t(l.weightSum, 'weightSum', Int32Array),
     bias: l.bias ? t(l.bias, 'bias', Float32Array) : undefined,
-    weightMatrix: t(l.weightMatrix, 'weightMatrix', Float32Array),
+    weightMatrix: l.weightMatrix ? t(l.weightMatrix, 'weightMatrix', Float32Array) : loaded.floatWeights?.get(l.name),
   };
 }
 

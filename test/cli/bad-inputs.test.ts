@@ -100,6 +100,10 @@ describe('bad-inputs corpus', () => {
     const run = cimc(['run', 'plan-good.json', '--input', 'tiny-x.npy'], { cwd: dir });
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^0: \[.*\]\n1: \[.*\]\n$/);
+    // The float path finds the plan's model (tiny-gemm.onnx) next to it, so the model cases fail only by their defect.
+    const float = cimc(['run', 'plan-good.json', '--input', 'tiny-x.npy', '--float'], { cwd: dir });
+    expect(float.stderr).toBe('');
+    expect(float.stdout).toMatch(/^0: \[.*\]\n1: \[.*\]\n$/);
     expect(cimc(['-q', 'compile', 'tiny-gemm.onnx', '--report'], { cwd: dir }).code).toBe(0);
     const t = JSON.parse(fs.readFileSync(path.join(repoRoot, 'targets', 'builtin', 'seed-4b.json'), 'utf8'));
     const out = tempDir();

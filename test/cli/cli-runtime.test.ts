@@ -23,7 +23,7 @@ beforeAll(() => {
 describe('cimc run', () => {
   it('--float equals onnxruntime on a batch of real digits', async () => {
     const out = path.join(dir, 'float.npy');
-    expect(cimc(['run', plan, '--input', sample, '--float', '-o', out]).code).toBe(0);
+    expect(cimc(['run', plan, '--input', sample, '--float', '--model', mnist, '-o', out]).code).toBe(0);
     const ours = readNpy(out);
     expect(ours.shape).toEqual([8, 10]);
     const x = readNpy(sample);
@@ -61,7 +61,7 @@ describe('cimc run', () => {
 
 describe('cimc eval', () => {
   it('prints the documented JSON', () => {
-    const r = cimc(['eval', plan, '--inputs', testX, '--labels', testY, '--limit', '50', '--json']);
+    const r = cimc(['eval', plan, '--inputs', testX, '--labels', testY, '--limit', '50', '--json', '--model', mnist]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['accuracy', 'floatAccuracy', 'agreement', 'samples', 'layers']);
@@ -71,6 +71,6 @@ describe('cimc eval', () => {
   });
 
   it('labels of another length are refused', () => {
-    expectUserError(cimc(['eval', plan, '--inputs', sample, '--labels', testY]), 'CIM4004');
+    expectUserError(cimc(['eval', plan, '--inputs', sample, '--labels', testY, '--model', mnist]), 'CIM4004');
   });
 });

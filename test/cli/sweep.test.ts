@@ -48,7 +48,7 @@ describe('cimc sweep', () => {
       const args = r.command.split(' ').slice(1).map((a) => (a === 'plan.json' ? plan : a === 'examples/models/mnist-cnn.onnx' ? mnist : a));
       expect(r.command.startsWith(`cimc compile ${mnist} -t seed-4b --adc-bits `)).toBe(true);
       expect(cimc(['-q', ...args]).code).toBe(0);
-      const e = cimc(['-q', 'eval', plan, '--inputs', testX, '--labels', testY, '--limit', '100', '--json', '--engine', 'ort']);
+      const e = cimc(['-q', 'eval', plan, '--inputs', testX, '--labels', testY, '--limit', '100', '--json', '--engine', 'ort', '--model', mnist]);
       expect(e.code).toBe(0);
       const ev = JSON.parse(e.stdout) as { accuracy: number; floatAccuracy: number; agreement: number; samples: number };
       expect(r.metrics).toMatchObject({ accuracy: ev.accuracy, floatAccuracy: ev.floatAccuracy, agreement: ev.agreement, samples: 100 });

@@ -22,7 +22,9 @@ export function fakeQuantGraph(graph: Graph, loaded: LoadedPlan): Graph {
     const at = nodes.findIndex((n) => n.name === l.name);
     if (at < 0) throw new Error(`layer ${l.name} not in graph`);
     const node = nodes[at];
-    const w = loaded.tensor(l.weightMatrix, `w${index}`) as Float32Array;
+    // The plan's own float weights (--keep-float-weights), else those supplied from the model.
+    const w = l.weightMatrix ? (loaded.tensor(l.weightMatrix, `w${index}`) as Float32Array) : loaded.floatWeights?.get(l.name);
+    if (!w) throw new Error(`layer ${l.name}: no float weights (compile with keepFloatWeights or use withModelFloatWeights)`);
     const s = loaded.tensor(l.weightScale, `s${index}`) as Float64Array;
     const g = l.geometry;
     const k = g.rowsPerGroup;

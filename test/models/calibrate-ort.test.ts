@@ -19,6 +19,7 @@ import { chooseActivationScale, Reservoir } from '../../compiler/calibration/act
 import { encodeNpy, readNpy } from '../../base/npy.js';
 import { makeTensor, toFloat32 } from '../../base/rt-tensor.js';
 import { openPlan, type LoadedPlan } from '../../plan/reader.js';
+import { withModelFloatWeights } from '../../compiler/driver/float-weights.js';
 import { serializePlan } from '../../plan/writer.js';
 import { execute, executableFromPlan } from '../../runtime/reference/executor.js';
 import { fixture, tempDir } from '../helpers/cli.js';
@@ -57,9 +58,10 @@ const cases: CalibCase[] = [
   { name: 'resnet20_cifar', model: fixture('test/fixtures/models/torchvision/resnet20_cifar.onnx'), shape: [1, 3, 32, 32], calib: () => randomCalib('resnet20', [1, 3, 32, 32], 4, 21), samples: 4, layers: 22 },
 ];
 
+/** A compiled plan with its float weights made again from the model (plans leave them out). */
 function planFor(model: string, options: Record<string, unknown>): LoadedPlan {
   const { built } = compile({ model, target: 'seed-4b', options: { ...options, sidecarUri: 'mem.bin' } });
-  return openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+  return withModelFloatWeights(openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar), { model });
 }
 
 /**

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/driver/compile.js';
 import { serializePlan } from '../../plan/writer.js';
 import { openPlan } from '../../plan/reader.js';
+import { withModelFloatWeights } from '../../compiler/driver/float-weights.js';
 import { executableFromPlan } from '../../runtime/reference/executor.js';
 import { evaluate } from '../../runtime/reference/evaluate.js';
 import { readNpy } from '../../base/npy.js';
@@ -19,7 +20,8 @@ const testY = readNpy(fixture('examples/data/mnist-test-y.npy'));
 
 function evalPlan(options: Record<string, unknown>, limit?: number, compareFloat = false) {
   const { built } = compile({ model, target: 'seed-4b', options: { ...options, calib, sidecarUri: 'mem.bin' } });
-  const loaded = openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+  // The float baseline's weights come from the model (plans leave them out).
+  const loaded = withModelFloatWeights(openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar), { model });
   return { result: evaluate(executableFromPlan(loaded), testX, testY, { limit, compareFloat }), plan: loaded.plan };
 }
 

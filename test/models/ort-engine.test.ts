@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/driver/compile.js';
 import { serializePlan } from '../../plan/writer.js';
 import { openPlan, type LoadedPlan } from '../../plan/reader.js';
+import { withModelFloatWeights } from '../../compiler/driver/float-weights.js';
 import { execute, executableFromPlan } from '../../runtime/reference/executor.js';
 import { makeTensor, toFloat32 } from '../../base/rt-tensor.js';
 import { readNpy } from '../../base/npy.js';
@@ -134,7 +135,7 @@ describe('ORT engine equals the reference runtime: uncalibrated plans (scale com
 
 describe('ORT engine: evaluation and the float path', () => {
   it('evaluateOrt gives the reference evaluate() result on MNIST test digits (accuracy, agreement, per-layer SQNR)', async () => {
-    const loaded = planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64, adcBits: 3 });
+    const loaded = withModelFloatWeights(planFor(mnist, 'seed-4b', { calib: mnistCalib, calibSamples: 64, adcBits: 3 }), { model: mnist });
     const ref = evaluate(executableFromPlan(loaded), mnistTest, mnistLabels, { limit: 40 });
     const ort = await evaluateOrt(loaded, mnistTest, mnistLabels, { limit: 40 });
     expect(ort.samples).toBe(40);
@@ -146,7 +147,7 @@ describe('ORT engine: evaluation and the float path', () => {
   });
 
   it('the float path (--float) equals the reference float path to float rounding', async () => {
-    const loaded = planFor(resnet20, 'seed-4b');
+    const loaded = withModelFloatWeights(planFor(resnet20, 'seed-4b'), { model: resnet20 });
     const input = loaded.plan.inputs[0];
     const x = randomFloats(3 * 32 * 32, 5);
     const feeds = { [input.name]: makeTensor('float32', input.shape, x) };
@@ -368,7 +369,7 @@ describe('cimc run|eval --engine ort', () => {
     const dir = tempDir();
     const plan = path.join(dir, 'mnist.json');
     expect(cimc(['-q', 'compile', mnist, '-o', plan, '--calib', mnistCalib, '--calib-samples', '64']).code).toBe(0);
-    const args = ['eval', plan, '--inputs', fixture('examples/data/mnist-test-x.npy'), '--labels', fixture('examples/data/mnist-test-y.npy'), '--limit', '30', '--json'];
+    const args = ['eval', plan, '--inputs', fixture('examples/data/mnist-test-x.npy'), '--labels', fixture('examples/data/mnist-test-y.npy'), '--limit', '30', '--json', '--model', mnist];
     const ref = cimc(args);
     const ort = cimc([...args, '--engine', 'ort']);
     expect(ref.code).toBe(0);

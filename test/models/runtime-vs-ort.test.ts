@@ -11,6 +11,7 @@ import { serializePlan } from '../../plan/writer.js';
 import { runModel } from '../../compiler/driver/run-model.js';
 import { exportOnnxBytes } from '../../compiler/onnx/export.js';
 import { openPlan, type LoadedPlan } from '../../plan/reader.js';
+import { withModelFloatWeights } from '../../compiler/driver/float-weights.js';
 import { execute, executableFromPlan } from '../../runtime/reference/executor.js';
 import { makeTensor, toFloat32 } from '../../base/rt-tensor.js';
 import { fakeQuantGraph } from '../helpers/fake-quant.js';
@@ -24,9 +25,10 @@ const mobilenet = fixture('test/fixtures/models/torchvision/mobilenet_v2.onnx');
 const resnet18 = fixture('test/fixtures/models/torchvision/resnet18.onnx');
 const mnistSample = readNpy(fixture('examples/data/mnist-sample-x.npy'));
 
+/** A compiled plan with its float weights made again from the model (plans leave them out). */
 function planFor(model: string, target: string, options: Record<string, unknown> = {}): LoadedPlan {
   const { built } = compile({ model, target, options: { ...options, sidecarUri: 'mem.bin' } });
-  return openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar);
+  return withModelFloatWeights(openPlan(JSON.parse(serializePlan(built)), 'mem.json', built.sidecar), { model });
 }
 
 function run(loaded: LoadedPlan, x: Float32Array, float: boolean): Float32Array {

@@ -38,9 +38,11 @@ export function registerReport(program: Command, env: CliEnv): void {
       loaded.plan.layers.forEach((l, i) => {
         const at = `/layers/${i}`;
         for (const [k, ref] of Object.entries(l.columns)) check(ref, `${at}/columns/${k}`);
-        check(l.cells, `${at}/cells`); check(l.adcStep, `${at}/adcStep`); check(l.dequantFactor, `${at}/dequantFactor`);
+        check(l.cells, `${at}/cells`); check(l.adcStep, `${at}/adcStep`);
         check(l.weightScale, `${at}/weightScale`); check(l.weightSum, `${at}/weightSum`);
-        check(l.weightMatrix, `${at}/weightMatrix`);
+        // Version 3 may leave these out: the factors are derived, the float weights come from the model.
+        if (l.dequantFactor) check(l.dequantFactor, `${at}/dequantFactor`);
+        if (l.weightMatrix) check(l.weightMatrix, `${at}/weightMatrix`);
         if (l.bias) check(l.bias, `${at}/bias`);
       });
       process.stdout.write(`${file}: ok (plan version ${loaded.plan.planVersion}, ${loaded.plan.layers.length} CIM layers, ${tensors} tensors verified)\n`);

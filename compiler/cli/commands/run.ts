@@ -10,6 +10,7 @@ import { labelsFor, sampleBatch } from '../../../runtime/batch.js';
 import { evaluate } from '../../../runtime/reference/evaluate.js';
 import { parseVariation, type VariationSpec } from '../../../runtime/reference/variation.js';
 import { toFloat32 } from '../../../base/rt-tensor.js';
+import { withModelFloatWeights } from '../../driver/float-weights.js';
 
 interface RuntimeFlags {
   variation?: string;
@@ -33,6 +34,7 @@ function engineOf(flags: { engine?: string }): 'ref' | 'ort' {
 const variationOption = () => new Option('--variation <lognormal:S|gaussian:S>', 'cell variation applied at load time');
 const seedOption = () => new Option('--seed <n>', 'seed for --variation').default('0');
 const engineOption = () => new Option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)').default('ref');
+const modelOption = () => new Option('--model <file.onnx>', "the model the plan was compiled from, for the float path's weights when the plan does not carry them (default: the plan's model file next to it or in the working directory)");
 
 /** Runs a check of a .npy file's contents; its error (shape, count) then names that file. */
 function namingFile<T>(file: string, check: () => T): T {
@@ -50,10 +52,12 @@ export function registerRun(program: Command, env: CliEnv): void {
     .requiredOption('--input <x.npy>', 'input tensor')
     .option('-o, --output <y.npy>', 'write the first output here (default: print a summary)')
     .option('--float', 'run CIM layers in float (the unquantized reference path)')
+    .addOption(modelOption())
     .addOption(variationOption()).addOption(seedOption()).addOption(engineOption())
-    .action(async (file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean; engine?: string }) => {
+    .action(async (file: string, flags: RuntimeFlags & { input: string; output?: string; float?: boolean; model?: string; engine?: string }) => {
       const engine = engineOf(flags);
-      const loaded = loadPlan(file);
+      const plain = loadPlan(file);
+      const loaded = flags.float ? withModelFloatWeights(plain, { model: flags.model, compiler: await env.compiler() }) : plain;
       const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
       const x = readNpy(flags.input);
       namingFile(flags.input, () => sampleBatch(loaded.plan.inputs, x));
@@ -86,10 +90,12 @@ export function registerRun(program: Command, env: CliEnv): void {
     .requiredOption('--labels <y.npy>', 'labels [N] (int64/int32/uint8)')
     .option('--limit <n>', 'use only the first n samples')
     .option('--json', 'print JSON')
+    .addOption(modelOption())
     .addOption(variationOption()).addOption(seedOption()).addOption(engineOption())
-    .action(async (file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string; engine?: string }) => {
+    .action(async (file: string, flags: RuntimeFlags & { inputs: string; labels: string; json?: boolean; limit?: string; model?: string; engine?: string }) => {
       const engine = engineOf(flags);
-      const loaded = loadPlan(file);
+      // The float baseline needs the float weights.
+      const loaded = withModelFloatWeights(loadPlan(file), { model: flags.model, compiler: await env.compiler() });
       const exe = engine === 'ref' ? executableFromPlan(loaded, { variation: variationOf(flags) }) : undefined;
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CimcError('CIM5001', '--limit must be a positive integer', { field: '--limit' });
