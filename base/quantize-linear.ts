@@ -20,7 +20,8 @@
  * wraps it in the caller's own error code and node.
  */
 import { roundHalfEvenInt } from './rounding.js';
-import { integerRange } from './tensor.js';
+import { shapeText } from './rt-tensor.js';
+import { integerRange, sizeOf } from './tensor.js';
 
 /** The integer types Q/DQ carry (int32 only as DequantizeLinear's input). */
 export const quantizedDTypes = ['int4', 'uint4', 'int8', 'uint8', 'int16', 'uint16', 'int32'] as const;
@@ -70,9 +71,6 @@ export interface ParamNames {
   readonly scale: string;
   readonly zeroPoint: string;
 }
-
-const shapeText = (s: readonly number[]): string => `[${s.join(',')}]`;
-const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** Whether a scale of this shape is one value for the whole tensor. */
 export const isPerTensor = (scaleShape: readonly number[], blockSize: number): boolean =>

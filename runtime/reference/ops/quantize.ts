@@ -26,7 +26,7 @@
 import {
   checkQuantParams, dequantizeInto, isPerTensor, isQuantizedDType, quantizedDTypeByCode, quantizedRange, quantizeInto, type ParamLayout, type QuantizedDType,
 } from '../../../base/quantize-linear.js';
-import { makeTensor, type RtDType, type RtTensor } from '../../../base/rt-tensor.js';
+import { makeTensor, shapeText, type RtDType, type RtTensor } from '../../../base/rt-tensor.js';
 import { attrNumber, kernelError, requireInput, type DigitalKernel, type KernelContext, type RtAttr } from './types.js';
 
 /** Which operator schema a node follows: a default-domain opset, or com.microsoft. */
@@ -53,7 +53,7 @@ function paramLayout(q: { dtype: RtDType; shape: readonly number[] }, scale: RtT
   const axisAllowed = schema.domain === 'com.microsoft' || schema.opset >= 13;
   if (!axisAllowed && attrs.axis !== undefined) throw kernelError(ctx, `axis is not an attribute of ${schemaText(schema)} (per-axis quantization needs opset 13)`);
   if (!axisAllowed && !isPerTensor(scale.shape, blockSize)) {
-    throw kernelError(ctx, `${names[0]} [${scale.shape.join(',')}] must be a scalar at ${schemaText(schema)} (per-axis quantization needs opset 13)`);
+    throw kernelError(ctx, `${names[0]} ${shapeText(scale.shape)} must be a scalar at ${schemaText(schema)} (per-axis quantization needs opset 13)`);
   }
   const fail = (problem: string): never => { throw kernelError(ctx, problem); };
   return checkQuantParams(q, scale, zeroPoint, attrNumber(attrs, 'axis', 1), blockSize, { scale: names[0], zeroPoint: names[1] }, fail);
