@@ -113,17 +113,24 @@ export function checkQuantParams(
   return { mode: 'block', axis, blockSize, outer, dim, inner, outerStride: blocks * inner, dimStride: inner, innerStride: 1 };
 }
 
-/** The parameter index of every element, in row-major order. */
-export function paramIndices(l: ParamLayout): Int32Array {
-  const out = new Int32Array(l.outer * l.dim * l.inner);
+/**
+ * Calls run(start, count, p, step) for each run of elements start … start + count − 1 (row-major),
+ * whose parameters are p, p + step, p + 2·step …: one run per (outer, axis) index.
+ */
+function forEachRun(l: ParamLayout, run: (start: number, count: number, p: number, step: number) => void): void {
   const b = Math.max(l.blockSize, 1);
   let i = 0;
   for (let o = 0; o < l.outer; o++) {
-    for (let j = 0; j < l.dim; j++) {
-      const base = o * l.outerStride + Math.floor(j / b) * l.dimStride;
-      for (let t = 0; t < l.inner; t++) out[i++] = base + t * l.innerStride;
-    }
+    for (let j = 0; j < l.dim; j++, i += l.inner) run(i, l.inner, o * l.outerStride + Math.floor(j / b) * l.dimStride, l.innerStride);
   }
+}
+
+/** The parameter index of every element, in row-major order. */
+export function paramIndices(l: ParamLayout): Int32Array {
+  const out = new Int32Array(l.outer * l.dim * l.inner);
+  forEachRun(l, (start, count, p, step) => {
+    for (let t = 0; t < count; t++) out[start + t] = p + t * step;
+  });
   return out;
 }
 
@@ -150,11 +157,9 @@ export function quantizeInto(
   out: Writable, x: ArrayLike<number>, l: ParamLayout, scale: ArrayLike<number>, zeroPoint: ArrayLike<number> | undefined,
   lo: number, hi: number, precision: QuantPrecision = 'float32',
 ): void {
-  const idx = paramIndices(l);
-  for (let i = 0; i < idx.length; i++) {
-    const p = idx[i];
-    out[i] = quantizeValue(x[i], scale[p], zeroPoint ? zeroPoint[p] : 0, lo, hi, precision);
-  }
+  forEachRun(l, (start, count, p0, step) => {
+    for (let t = 0, p = p0; t < count; t++, p += step) out[start + t] = quantizeValue(x[start + t], scale[p], zeroPoint ? zeroPoint[p] : 0, lo, hi, precision);
+  });
 }
 
 /** DQ of a whole tensor into `out` (zero point 0 when `zeroPoint` is omitted). */
@@ -162,9 +167,7 @@ export function dequantizeInto(
   out: Writable, q: ArrayLike<number>, l: ParamLayout, scale: ArrayLike<number>, zeroPoint: ArrayLike<number> | undefined,
   precision: QuantPrecision = 'float32',
 ): void {
-  const idx = paramIndices(l);
-  for (let i = 0; i < idx.length; i++) {
-    const p = idx[i];
-    out[i] = dequantizeValue(q[i], scale[p], zeroPoint ? zeroPoint[p] : 0, precision);
-  }
+  forEachRun(l, (start, count, p0, step) => {
+    for (let t = 0, p = p0; t < count; t++, p += step) out[start + t] = dequantizeValue(q[start + t], scale[p], zeroPoint ? zeroPoint[p] : 0, precision);
+  });
 }
