@@ -4,7 +4,6 @@ import { attrFloat } from '../ir/ir.js';
 import { integerRange, tensorToNumbers, type DType, type Tensor } from '../../base/tensor.js';
 import { readQuantParams, type QuantParams } from '../const-eval/index.js';
 import { quantizeOutputDType } from '../const-eval/quantize-ops.js';
-import { onnxDTypeByCode } from '../../base/tensor.js';
 
 export const isQuantize = (n: Node | undefined): n is Node => n !== undefined && n.domain === '' && n.opType === 'QuantizeLinear';
 export const isDequantize = (n: Node | undefined): n is Node => n !== undefined && n.domain === '' && n.opType === 'DequantizeLinear';
@@ -31,7 +30,7 @@ export function dequantizeParams(graph: Graph, dq: Node, dtype: DType, shape: re
 /** QuantizeLinear's parameters for float data of `shape`. */
 export function quantizeParams(graph: Graph, q: Node, shape: readonly number[]): QuantParams {
   const zp = constantInput(graph, q, 2);
-  const dtype = quantizeOutputDType(q, zp, (code) => onnxDTypeByCode[code]);
+  const dtype = quantizeOutputDType(q, zp);
   return readQuantParams(q, shape, dtype, constantInput(graph, q, 1)!, zp);
 }
 

@@ -81,6 +81,13 @@ const cases: Case[] = [
   { op: 'Tile', inputs: [i64([1, 2, 3, 4], [2, 2]), i64([2, 3])] },
   { op: 'Flatten', inputs: [f32(iota(24), [2, 3, 4])], attrs: { axis: -1 }, opset: 13 },
   { op: 'Flatten', inputs: [f32(iota(24), [2, 3, 4])], attrs: { axis: 0 } },
+  // NaN quantizes to the lowest code whatever the zero point (not to the zero point); ±∞ saturate.
+  { op: 'QuantizeLinear', inputs: [f32([NaN, Infinity, -Infinity, 0, 2.5, 3.5, -300]), f32([1], []), tensor('int8', [], [5])], opset: 13, label: 'NaN, int8 zero point 5' },
+  { op: 'QuantizeLinear', inputs: [f32([NaN, 0.25, -1, 7, NaN, 0.05], [2, 3]), f32([0.5, 0.1, 2]), tensor('uint8', [3], [128, 0, 200])], attrs: { axis: 1 }, opset: 13, label: 'NaN per axis, uint8' },
+  { op: 'QuantizeLinear', inputs: [f32([NaN, 1.5, -2.25, 40000, 0.3, NaN, -0.7, 5], [2, 4]), f32([0.5, 0.25, 1, 0.125], [2, 2]), tensor('int16', [2, 2], [7, -3, 0, 100])], attrs: { axis: 1, block_size: 2 }, opset: 21, label: 'NaN, int16 blocks' },
+  // (x − zp) in float32, as onnxruntime: int32 values beyond 2^24 round before the product.
+  { op: 'DequantizeLinear', inputs: [i32([2 ** 31 - 1, -(2 ** 31), 16777217, 123456789, -33554435]), f32([0.0001234], [])], opset: 13, label: 'int32 beyond 2^24' },
+  { op: 'DequantizeLinear', inputs: [tensor('int8', [2, 3], [-128, 127, 0, 5, -5, 1]), f32([0.1, 0.3, 7e-3]), tensor('int8', [3], [0, -3, 127])], attrs: { axis: -1 }, opset: 13, label: 'int8 per axis −1' },
 ];
 
 const ortDType: Record<string, DType> = {
@@ -109,6 +116,9 @@ function arrayDType(a: ArrayLike<unknown>): DType {
   if (a instanceof BigUint64Array) return 'uint64';
   if (a instanceof Int32Array) return 'int32';
   if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Uint16Array) return 'uint16';
   return onnxDTypeByCode[0];
 }
 

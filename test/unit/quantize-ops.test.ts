@@ -152,6 +152,10 @@ describe('QuantizeLinear against onnxruntime', () => {
   it('NaN takes the lowest code and ±∞ saturate, as onnxruntime does', async () => {
     await agree({ op: 'QuantizeLinear', opset: 13, x: f32([4], [NaN, Infinity, -Infinity, 0]), scale: f32([], [1]), zeroPoint: tensor('int8', [], [0]) }, 'int8');
     await agree({ op: 'QuantizeLinear', opset: 13, x: f32([4], [NaN, Infinity, -Infinity, 0]), scale: f32([], [1]) }, 'uint8');
+    // whatever the zero point: NaN is not quantized to it
+    await agree({ op: 'QuantizeLinear', opset: 13, x: f32([3], [NaN, 1, NaN]), scale: f32([], [0.5]), zeroPoint: tensor('int8', [], [5]) }, 'int8');
+    await agree({ op: 'QuantizeLinear', opset: 21, x: f32([3], [NaN, 1, NaN]), scale: f32([], [0.5]), zeroPoint: tensor('uint16', [], [3000]) }, 'uint16');
+    await agree({ op: 'QuantizeLinear', opset: 21, x: f32([3], [NaN, 1, NaN]), scale: f32([], [0.5]), zeroPoint: tensor('int4', [], [3]) }, 'int4');
   });
 
   it('com.microsoft: int4 per axis, uint16, and uint8 by default', async () => {
