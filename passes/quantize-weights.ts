@@ -13,7 +13,7 @@ import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js
 import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { weightKeys } from '../compiler/cim/weight-quant.js';
-import { weightColumnOf } from '../compiler/cim/weight-cells.js';
+import { weightColumns } from '../compiler/cim/weight-cells.js';
 import { scalesAndCells, type ScalesAndCells } from '../compiler/cim/layer-cells.js';
 import { scalesAndCellsOfLayers } from '../compiler/cim/workers/cell-pool.js';
 import { CimcError } from '../base/diagnostics.js';
@@ -54,8 +54,8 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const ideal = bits.adc === 'ideal';
   const adcStep = analyticAdcSteps(sumU, sumU2, aKeys, bits);
   const dequantFactor = dequantFactors(columnWeightFactors(m, weightScale), adcStep);
-  const colWeightKey = new Int32Array(cols);
-  for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[weightColumnOf(m, c)];
+  const colWeightKey = weightColumns(m);
+  for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[colWeightKey[c]];
 
   return {
     weightGranularity, weightMethod, psumGranularity,

@@ -47,11 +47,16 @@ export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'row
   const maxAbs = new Float64Array(keyCount);
   const ng = m.channelsPerGroup;
   const w = m.weights;
+  // Plain numbers per tile (no property loads in the loops: mapping objects differ in shape between layers).
+  const tiles = m.rowTiles.length;
+  const rowsPerGroup = m.geometry.rowsPerGroup;
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
+  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
   // Kernel order: the rows of one (row tile, channel) are contiguous.
-  for (let t = 0; t < m.rowTiles.length; t++) {
-    const rows = m.rowTiles[t].rowCount;
+  for (let t = 0; t < tiles; t++) {
+    const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {
-      const start = tileChannelStart(m, t, ol);
+      const start = tileStart[t] + ol * rowsPerGroup;
       let max = 0;
       for (let i = start, end = start + rows; i < end; i++) { const a = Math.abs(w[i]); if (a > max) max = a; }
       const key = keys[t * ng + ol];
@@ -65,13 +70,13 @@ export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'row
   const ratios = mseClipRatios.length;
   const err = new Float64Array(keyCount * ratios);
   const trial = new Float64Array(ratios);
-  for (let t = 0; t < m.rowTiles.length; t++) {
-    const rows = m.rowTiles[t].rowCount;
+  for (let t = 0; t < tiles; t++) {
+    const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {
       const k = keys[t * ng + ol];
       if (maxAbs[k] === 0) continue;
       for (let c = 0; c < ratios; c++) trial[c] = scales[k] * mseClipRatios[c];
-      const start = tileChannelStart(m, t, ol);
+      const start = tileStart[t] + ol * rowsPerGroup;
       for (let i = start, end = start + rows; i < end; i++) {
         const x = w[i];
         for (let c = 0; c < ratios; c++) {
