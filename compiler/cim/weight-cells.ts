@@ -47,6 +47,31 @@ export function quantizedTileIntegers(m: CellLayout & Pick<CimMapping, 'weights'
   };
 }
 
+/**
+ * quantizedTileIntegers for max-abs scales per column (the default: key = (row tile, channel)),
+ * each scale chosen as its rows are quantized, while they are in cache, instead of in a pass of
+ * its own over all weights: s = max|w|/qmax (1 for an all-zero column) as chooseWeightScales
+ * gives, written into `weightScale` ([rowTiles, Ng]) tile by tile.
+ */
+export function columnMaxAbsTileIntegers(m: CellLayout & Pick<CimMapping, 'weights'>, weightScale: Float64Array, range: WeightRange): TileIntegers {
+  const ng = m.channelsPerGroup;
+  const w = m.weights;
+  const rowsPerGroup = m.geometry.rowsPerGroup;
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
+  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
+  return (t, out) => {
+    const rows = tileRows[t];
+    for (let ol = 0; ol < ng; ol++) {
+      const src = tileStart[t] + ol * rowsPerGroup;
+      let max = 0;
+      for (let i = src, end = src + rows; i < end; i++) { const a = Math.abs(w[i]); if (a > max) max = a; }
+      const scale = max > 0 ? max / range.qmax : 1;
+      weightScale[t * ng + ol] = scale;
+      for (let i = 0, o = ol * rows; i < rows; i++, o++) out[o] = quantizeWeight(w[src + i], scale, range);
+    }
+  };
+}
+
 /** The weight column (row tile · Ng + local output channel) that column c cuts its cells from. */
 export function weightColumnOf(m: Pick<CimMapping, 'columns' | 'rowTiles' | 'channelsPerGroup'>, c: number): number {
   const t = m.columns.rowTile[c];
