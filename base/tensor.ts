@@ -55,17 +55,6 @@ export function hasRawLayout(dtype: DType, data: TensorStorage): data is Exclude
   return hostLittleEndian && layout !== undefined && data instanceof layout;
 }
 
-/**
- * A typed array of `dtype` viewing `length` elements of raw_data in place at `byteOffset` of
- * `buffer`, or undefined when the dtype has no raw layout on this host or the offset is not a
- * multiple of its element size (typed arrays need aligned views).
- */
-export function rawDataView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): Exclude<TensorStorage, string[]> | undefined {
-  const layout = rawLayout[dtype] as (new (b: ArrayBufferLike, offset: number, length: number) => Exclude<TensorStorage, string[]>) | undefined;
-  if (!hostLittleEndian || !layout || byteOffset % dtypeByteSize[dtype] !== 0) return undefined;
-  return new layout(buffer, byteOffset, length);
-}
-
 export function isFloatDType(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }

@@ -20,17 +20,16 @@ export const importOnnx = definePass({
   provides: [fact('imported')],
   run(_graph, ctx) {
     if (!ctx.modelPath) throw new CimcError('CIM5001', 'no model file given');
-    // Read once: the bytes decoded are the bytes hashed, hashed first since the import then
-    // keeps them (large tensors are views into them, some moved by a few bytes to align them).
+    // Read once: the bytes decoded are the bytes hashed.
     const bytes = readModelFile(ctx.modelPath);
-    const modelSha256 = createHash('sha256').update(bytes).digest('hex');
-    const decoded = importOnnxBytes(bytes, { modelPath: ctx.modelPath, ownBytes: true });
+    const decoded = importOnnxBytes(bytes, { modelPath: ctx.modelPath });
     validateGraph(decoded, ctx.modelPath);
     // ONNX requires nodes in topological order; files that break it are sorted (stably: a node
     // moves only when it reads a value produced later), since every later pass relies on it.
     const late = topologicalOrderProblem(decoded);
     if (late) ctx.diagnostics.note('CIM1005', `nodes are not in topological order (${late.message.replace(' (nodes must stay in topological order)', '')}); sorted`, { node: late.node, opType: late.opType });
     const graph = late ? decoded.with({ nodes: stableTopologicalOrder(decoded) }) : decoded;
+    const modelSha256 = createHash('sha256').update(bytes).digest('hex');
     return { graph: graph.with({ annotations: { ...graph.annotations, modelSha256 } }), changed: true };
   },
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CimcError } from '../../base/diagnostics.js';
 import { Graph, type Attr, type Dim, type Node, type ValueType } from '../ir/ir.js';
 import { onnx, longToBigInt, longToNumber, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../base/onnx-proto.js';
-import { allocStorage, bfloat16ToFloat, dtypeByteSize, halfToFloat, hasRawLayout, onnxDTypeByCode, rawDataView, sizeOf, type DType, type Tensor, type TensorStorage } from '../../base/tensor.js';
+import { allocStorage, bfloat16ToFloat, dtypeByteSize, halfToFloat, hasRawLayout, onnxDTypeByCode, sizeOf, type DType, type Tensor } from '../../base/tensor.js';
 
 export const minSupportedOpset = 7;
 export const maxSupportedOpset = 21;
@@ -19,12 +19,6 @@ export interface ImportOptions {
   modelPath?: string;
   /** Where external data files are looked up; defaults to the model's folder. */
   baseDir?: string;
-  /**
-   * The bytes are the import's to keep and rearrange (a file read for it, read by nothing
-   * else afterwards): large raw tensors become views into them instead of copies, after moving
-   * each by at most a few bytes, into its own protobuf framing, when it is not aligned.
-   */
-  ownBytes?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -34,8 +28,6 @@ interface Scope {
   file?: string;
   baseDir?: string;
   realBaseDir?: string;
-  /** The model bytes raw tensors may view and be moved within (ImportOptions.ownBytes). */
-  ownBytes?: Uint8Array;
 }
 
 /** The bytes of a model file, or CIM1001 naming it. */
@@ -74,7 +66,7 @@ export function importOnnxBytes(bytes: Uint8Array, options: ImportOptions = {}):
     throw new CimcError('CIM1002', `opset ${opset} is outside the supported range ${minSupportedOpset}-${maxSupportedOpset}`, { file, field: '/opset_import' });
   }
   const baseDir = options.baseDir ?? (file ? path.dirname(path.resolve(file)) : undefined);
-  const scope: Scope = { file, baseDir, ownBytes: options.ownBytes ? bytes : undefined };
+  const scope: Scope = { file, baseDir };
   const graph = importGraph(model.graph, opset, opsetImports, scope, new Set());
   if (graph.outputs.length === 0) throw new CimcError('CIM1005', 'the graph declares no outputs', { file, field: '/graph/output' });
   return graph;
@@ -279,22 +271,15 @@ export function decodeTensor(t: TensorProto, scope: Scope, what: string): Tensor
     return { dtype, shape, data: strings };
   }
 
+  const data = allocStorage(dtype, n);
   if (raw) {
     const expected = n * dtypeByteSize[dtype];
     if (raw.length !== expected) {
       throw new CimcError('CIM1003', `${what}: raw data has ${raw.length} bytes, shape [${shape.join(',')}] of ${dtype} needs ${expected}`, field);
     }
-    // External data was read into a buffer of its own: always the import's.
-    const external = t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL;
-    const own = scope.ownBytes;
-    const view = external ? rawInPlace(t, dtype, raw, n, undefined)
-      : own && raw.buffer === own.buffer ? rawInPlace(t, dtype, raw, n, own.byteOffset) : undefined;
-    if (view) return { dtype, shape, data: view };
-    const data = allocStorage(dtype, n);
     fillFromRaw(dtype, raw, data);
     return { dtype, shape, data };
   }
-  const data = allocStorage(dtype, n);
 
   // Typed fields.
   let src: ArrayLike<number | { toNumber(): number; toString(): string }>;
@@ -318,50 +303,6 @@ export function decodeTensor(t: TensorProto, scope: Scope, what: string): Tensor
     }
   }
   return { dtype, shape, data };
-}
-
-/** Raw tensors below this many bytes are copied: a view would save nothing worth its checks. */
-const minViewBytes = 4096;
-
-/** Bytes of `value` as a protobuf varint. */
-function varintLength(value: number): number {
-  let n = 1;
-  while (value >= 128) { value = Math.floor(value / 128); n++; }
-  return n;
-}
-
-/**
- * raw_data of an owned buffer viewed in place: as it is when aligned for its dtype, else moved
- * down to the aligned offset below it — over its own field's tag and length varint, which sit
- * right before it and are dead once decoded (checked: tag 9/bytes, minimal length varint) — and
- * the proto's rawData pointed at the moved bytes. Undefined (copy instead) when small, of a
- * dtype stored converted, or the framing is not room enough. `floor`: where the model's bytes
- * start in raw.buffer (undefined: a buffer of the tensor alone, not to move within).
- */
-function rawInPlace(t: TensorProto, dtype: DType, raw: Uint8Array, n: number, floor: number | undefined): Exclude<TensorStorage, string[]> | undefined {
-  if (raw.byteLength < minViewBytes) return undefined;
-  const aligned = rawDataView(dtype, raw.buffer, raw.byteOffset, n);
-  if (aligned) return aligned;
-  const size = dtypeByteSize[dtype];
-  const shift = raw.byteOffset % size;
-  const lengthBytes = varintLength(raw.byteLength);
-  const tagAt = raw.byteOffset - lengthBytes - 1;
-  if (floor === undefined || shift > lengthBytes + 1 || tagAt < floor) return undefined;
-  const all = new Uint8Array(raw.buffer, 0, raw.byteOffset);
-  if (all[tagAt] !== 0x4a) return undefined; // field 9 (raw_data), wire type 2
-  let length = 0;
-  for (let i = 0, mul = 1; i < lengthBytes; i++, mul *= 128) {
-    const b = all[tagAt + 1 + i];
-    if ((b & 0x80) !== (i < lengthBytes - 1 ? 0x80 : 0)) return undefined;
-    length += (b & 0x7f) * mul;
-  }
-  if (length !== raw.byteLength) return undefined;
-  const to = raw.byteOffset - shift;
-  const moved = rawDataView(dtype, raw.buffer, to, n);
-  if (!moved) return undefined;
-  new Uint8Array(raw.buffer).copyWithin(to, raw.byteOffset, raw.byteOffset + raw.byteLength);
-  t.rawData = new Uint8Array(raw.buffer, to, raw.byteLength);
-  return moved;
 }
 
 function fillFromRaw(dtype: DType, raw: Uint8Array, data: ReturnType<typeof allocStorage>): void {
