@@ -10,6 +10,7 @@
  */
 import { clamp, roundHalfEven } from '../../base/rounding.js';
 import type { CimLayerBits } from '../../plan/types.js';
+import { keyCount } from './key-count.js';
 
 export type PsumGranularity = 'layer' | 'array' | 'column';
 
@@ -40,8 +41,8 @@ export function analyticClipTop(sumU: Float64Array, sumU2: Float64Array, dacBits
 
 /** Steps from per-column clip tops: the key's widest top over the ADC's L − 1 steps, at least 1. */
 export function stepsFromClipTops(clipTop: Float64Array, keys: Int32Array, levels: number): Float64Array {
-  const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
-  const keyTop = new Float64Array(keyCount);
+  const count = keyCount(keys);
+  const keyTop = new Float64Array(count);
   for (let c = 0; c < clipTop.length; c++) keyTop[keys[c]] = Math.max(keyTop[keys[c]], clipTop[c]);
   const steps = new Float64Array(clipTop.length);
   for (let c = 0; c < clipTop.length; c++) steps[c] = levels === 0 ? 1 : Math.max(1, keyTop[keys[c]] / (levels - 1));

@@ -2,6 +2,7 @@
 import type { Granularity } from '../../plan/types.js';
 import { roundHalfEvenInt } from '../../base/rounding.js';
 import type { CimMapping } from './annotations.js';
+import { keyCount } from './key-count.js';
 
 export interface WeightRange {
   qmin: number;
@@ -43,8 +44,8 @@ const mseClipRatios = Array.from({ length: 31 }, (_, i) => 1 - i * 0.02); // 1.0
 
 /** One scale per key: max|w|/qmax, or the clipped scale with least squared error. */
 export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'rowTiles' | 'geometry' | 'weights'>, keys: Int32Array, range: WeightRange, method: 'maxabs' | 'mse'): Float64Array {
-  const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
-  const maxAbs = new Float64Array(keyCount);
+  const count = keyCount(keys);
+  const maxAbs = new Float64Array(count);
   const ng = m.channelsPerGroup;
   const w = m.weights;
   // Plain numbers per tile (no property loads in the loops: mapping objects differ in shape between layers).
@@ -63,12 +64,12 @@ export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'row
       if (max > maxAbs[key]) maxAbs[key] = max;
     }
   }
-  const scales = new Float64Array(keyCount);
-  for (let k = 0; k < keyCount; k++) scales[k] = maxAbs[k] > 0 ? maxAbs[k] / range.qmax : 1;
+  const scales = new Float64Array(count);
+  for (let k = 0; k < count; k++) scales[k] = maxAbs[k] > 0 ? maxAbs[k] / range.qmax : 1;
   if (method === 'maxabs') return scales;
 
   const ratios = mseClipRatios.length;
-  const err = new Float64Array(keyCount * ratios);
+  const err = new Float64Array(count * ratios);
   const trial = new Float64Array(ratios);
   for (let t = 0; t < tiles; t++) {
     const rows = tileRows[t];
@@ -87,7 +88,7 @@ export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'row
       }
     }
   }
-  for (let k = 0; k < keyCount; k++) {
+  for (let k = 0; k < count; k++) {
     let best = 0;
     for (let c = 1; c < ratios; c++) if (err[k * ratios + c] < err[k * ratios + best]) best = c;
     scales[k] *= mseClipRatios[best];
