@@ -54,7 +54,8 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const aKeys = adcKeys(m, psumGranularity);
   const ideal = bits.adc === 'ideal';
   const adcStep = analyticAdcSteps(sumU, sumU2, aKeys, bits);
-  const dequantFactor = dequantFactors(columnWeightFactors(m, weightScale), adcStep);
+  const columnWeight = columnWeightFactors(m, weightScale);
+  const dequantFactor = dequantFactors(columnWeight, adcStep, columnWeight); // in place: the weight parts are not kept
   const colWeightKey = weightColumns(m);
   for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[colWeightKey[c]];
 
