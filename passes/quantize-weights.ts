@@ -13,7 +13,8 @@ import type { CimMapping, CimQuantization } from '../compiler/cim/annotations.js
 import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { weightKeys } from '../compiler/cim/weight-quant.js';
-import { weightColumnOf } from '../compiler/cim/weight-cells.js';
+import { keyCount } from '../compiler/cim/key-count.js';
+import { weightColumns } from '../compiler/cim/weight-cells.js';
 import { importedScalesAndCells, scalesAndCells, type ScalesAndCells } from '../compiler/cim/layer-cells.js';
 import { scalesAndCellsOfLayers } from '../compiler/cim/workers/cell-pool.js';
 import { CimcError } from '../base/diagnostics.js';
@@ -22,7 +23,7 @@ import { layerImport, type ImportMode } from '../compiler/qdq/layer-import.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {
-  const marks = new Uint8Array(keys.reduce((m, v) => Math.max(m, v + 1), 1));
+  const marks = new Uint8Array(keyCount(keys, 1));
   let n = 0;
   for (let i = 0; i < keys.length; i++) if (marks[keys[i]] === 0) { marks[keys[i]] = 1; n++; }
   return n;
@@ -31,8 +32,8 @@ function distinctCount(keys: Int32Array): number {
 /** Distinct (a[i], b[i]) pairs of non-negative integer keys. */
 function distinctPairs(a: Int32Array, b: Int32Array): number {
   if (distinctCount(b) === b.length || distinctCount(a) === a.length) return a.length; // e.g. every column its own ADC step
-  const width = b.reduce((m, v) => Math.max(m, v + 1), 1);
-  const height = a.reduce((m, v) => Math.max(m, v + 1), 1);
+  const width = keyCount(b, 1);
+  const height = keyCount(a, 1);
   if (width * height <= 2 ** 26) {
     const pair = new Int32Array(a.length);
     for (let i = 0; i < a.length; i++) pair[i] = a[i] * width + b[i];
@@ -57,9 +58,10 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const aKeys = adcKeys(m, psumGranularity);
   const ideal = bits.adc === 'ideal';
   const adcStep = analyticAdcSteps(sumU, sumU2, aKeys, bits);
-  const dequantFactor = dequantFactors(columnWeightFactors(m, weightScale), adcStep);
-  const colWeightKey = new Int32Array(cols);
-  for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[weightColumnOf(m, c)];
+  const columnWeight = columnWeightFactors(m, weightScale);
+  const dequantFactor = dequantFactors(columnWeight, adcStep, columnWeight); // in place: the weight parts are not kept
+  const colWeightKey = weightColumns(m);
+  for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[colWeightKey[c]];
 
   const imported = cut?.imported === true;
   return {

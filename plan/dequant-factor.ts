@@ -35,9 +35,8 @@ export function columnWeightFactors(m: ColumnWeightLayout, weightScale: Float64A
   return out;
 }
 
-/** f_col = w_col · Δ_col, per column. */
-export function dequantFactors(columnWeight: Float64Array, adcStep: Float64Array): Float64Array {
-  const out = new Float64Array(columnWeight.length);
+/** f_col = w_col · Δ_col, per column; `out` may be columnWeight itself (overwritten in place). */
+export function dequantFactors(columnWeight: Float64Array, adcStep: Float64Array, out: Float64Array = new Float64Array(columnWeight.length)): Float64Array {
   for (let c = 0; c < out.length; c++) out[c] = columnWeight[c] * adcStep[c];
   return out;
 }

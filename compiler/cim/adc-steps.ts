@@ -10,6 +10,7 @@
  */
 import { clamp, roundHalfEven } from '../../base/rounding.js';
 import type { CimLayerBits } from '../../plan/types.js';
+import { keyCount } from './key-count.js';
 
 export type PsumGranularity = 'layer' | 'array' | 'column';
 
@@ -24,36 +25,28 @@ export function adcKeys(m: { readonly columns: { readonly array: Int32Array } },
 // ---- analytic (quantize-weights) ------------------------------------------------------
 
 /**
- * The analytic estimate used before calibration: inputs per cycle uniform on 0 … 2^d − 1 and
- * independent, so M has mean μ·Σu and deviation σ·√Σu² (Σu, Σu² per column are given); the ADC range covers mean + 3σ (never
- * more than the full scale), shared by the columns of a key (the widest wins).
- */
-export function analyticClipTop(sumU: Float64Array, sumU2: Float64Array, dacBits: number): Float64Array {
-  const n = sumU.length;
-  const xmax = 2 ** dacBits - 1;
-  const mean = xmax / 2;
-  const sd = Math.sqrt((2 ** (2 * dacBits) - 1) / 12);
-  const top = new Float64Array(n);
-  for (let c = 0; c < n; c++) top[c] = Math.min(xmax * sumU[c], mean * sumU[c] + 3 * sd * Math.sqrt(sumU2[c]));
-  return top;
-}
-
-/** Steps from per-column clip tops: the key's widest top over the ADC's L − 1 steps, at least 1. */
-export function stepsFromClipTops(clipTop: Float64Array, keys: Int32Array, levels: number): Float64Array {
-  const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
-  const keyTop = new Float64Array(keyCount);
-  for (let c = 0; c < clipTop.length; c++) keyTop[keys[c]] = Math.max(keyTop[keys[c]], clipTop[c]);
-  const steps = new Float64Array(clipTop.length);
-  for (let c = 0; c < clipTop.length; c++) steps[c] = levels === 0 ? 1 : Math.max(1, keyTop[keys[c]] / (levels - 1));
-  return steps;
-}
-
-/**
- * A layer's analytic steps from its columns' cell sums Σu, Σu²:
+ * A layer's analytic steps from its columns' cell sums Σu, Σu². The estimate used before
+ * calibration: inputs per cycle uniform on 0 … 2^d − 1 and independent, so M has mean μ·Σu and
+ * deviation σ·√Σu²; the ADC range covers mean + 3σ (never more than the full scale), shared by
+ * the columns of a key (the widest wins):
  * Δ_col = max(1, max_{c' in key(col)} min(xmax·Σu, μ·Σu + 3σ·√Σu²) / (L − 1)).
+ * Each column's top goes straight into its key's maximum (no per-column array of tops).
  */
 export function analyticAdcSteps(sumU: Float64Array, sumU2: Float64Array, keys: Int32Array, bits: Pick<CimLayerBits, 'dac' | 'adcLevels'>): Float64Array {
-  return stepsFromClipTops(analyticClipTop(sumU, sumU2, bits.dac), keys, bits.adcLevels);
+  const n = sumU.length;
+  const xmax = 2 ** bits.dac - 1;
+  const mean = xmax / 2;
+  const sd = Math.sqrt((2 ** (2 * bits.dac) - 1) / 12);
+  const keyTop = new Float64Array(keyCount(keys));
+  for (let c = 0; c < n; c++) {
+    const top = Math.min(xmax * sumU[c], mean * sumU[c] + 3 * sd * Math.sqrt(sumU2[c]));
+    const k = keys[c];
+    keyTop[k] = Math.max(keyTop[k], top);
+  }
+  const levels = bits.adcLevels;
+  const steps = new Float64Array(n);
+  for (let c = 0; c < n; c++) steps[c] = levels === 0 ? 1 : Math.max(1, keyTop[keys[c]] / (levels - 1));
+  return steps;
 }
 
 // ---- calibrated (calibrate) -----------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import type { Granularity } from '../../plan/types.js';
 import type { CimMapping } from './annotations.js';
-import { cutLayerCells, quantizedTileIntegers, type CellLayout, type LayerCells, type TileIntegers } from './weight-cells.js';
+import { columnMaxAbsTileIntegers, cutLayerCells, quantizedTileIntegers, type CellLayout, type LayerCells, type TileIntegers } from './weight-cells.js';
 import { chooseWeightScales, weightKeys, weightRange } from './weight-quant.js';
 
 /** What scalesAndCells reads of a mapping (all of it plain data a worker can be sent). */
@@ -22,6 +22,11 @@ export interface ScalesAndCells extends LayerCells {
 export function scalesAndCells(m: CellInput, granularity: Granularity, method: 'maxabs' | 'mse'): ScalesAndCells {
   const ng = m.channelsPerGroup;
   const range = weightRange(m.bits.weight, m.encoding);
+  if (granularity === 'column' && method === 'maxabs') {
+    // One pass over the weights: each column's scale as its rows are quantized.
+    const weightScale = new Float64Array(m.rowTiles.length * ng);
+    return { weightScale, ...cutLayerCells(m, columnMaxAbsTileIntegers(m, weightScale, range), range) };
+  }
   const keys = weightKeys(m, granularity);
   const keyScales = chooseWeightScales(m, keys, range, method);
   const weightScale = new Float64Array(m.rowTiles.length * ng);

@@ -32,11 +32,41 @@ export type TileIntegers = (t: number, out: Int32Array) => void;
 export function quantizedTileIntegers(m: CellLayout & Pick<CimMapping, 'weights'>, weightScale: Float64Array, range: WeightRange): TileIntegers {
   const ng = m.channelsPerGroup;
   const w = m.weights;
+  const rowsPerGroup = m.geometry.rowsPerGroup;
+  // Plain numbers per tile: the mappings' objects differ in shape from layer to layer, and a
+  // property load in the loop would make it polymorphic (deoptimized once per new shape).
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
+  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
   return (t, out) => {
-    const rows = m.rowTiles[t].rowCount;
+    const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {
       const scale = weightScale[t * ng + ol];
-      const src = tileChannelStart(m, t, ol);
+      const src = tileStart[t] + ol * rowsPerGroup;
+      for (let i = 0, o = ol * rows; i < rows; i++, o++) out[o] = quantizeWeight(w[src + i], scale, range);
+    }
+  };
+}
+
+/**
+ * quantizedTileIntegers for max-abs scales per column (the default: key = (row tile, channel)),
+ * each scale chosen as its rows are quantized, while they are in cache, instead of in a pass of
+ * its own over all weights: s = max|w|/qmax (1 for an all-zero column) as chooseWeightScales
+ * gives, written into `weightScale` ([rowTiles, Ng]) tile by tile.
+ */
+export function columnMaxAbsTileIntegers(m: CellLayout & Pick<CimMapping, 'weights'>, weightScale: Float64Array, range: WeightRange): TileIntegers {
+  const ng = m.channelsPerGroup;
+  const w = m.weights;
+  const rowsPerGroup = m.geometry.rowsPerGroup;
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
+  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
+  return (t, out) => {
+    const rows = tileRows[t];
+    for (let ol = 0; ol < ng; ol++) {
+      const src = tileStart[t] + ol * rowsPerGroup;
+      let max = 0;
+      for (let i = src, end = src + rows; i < end; i++) { const a = Math.abs(w[i]); if (a > max) max = a; }
+      const scale = max > 0 ? max / range.qmax : 1;
+      weightScale[t * ng + ol] = scale;
       for (let i = 0, o = ol * rows; i < rows; i++, o++) out[o] = quantizeWeight(w[src + i], scale, range);
     }
   };
@@ -46,6 +76,16 @@ export function quantizedTileIntegers(m: CellLayout & Pick<CimMapping, 'weights'
 export function weightColumnOf(m: Pick<CimMapping, 'columns' | 'rowTiles' | 'channelsPerGroup'>, c: number): number {
   const t = m.columns.rowTile[c];
   return t * m.channelsPerGroup + m.columns.outChannel[c] - m.rowTiles[t].group * m.channelsPerGroup;
+}
+
+/** weightColumnOf of every column, in one pass over typed arrays (no per-column object loads). */
+export function weightColumns(m: Pick<CimMapping, 'columns' | 'rowTiles' | 'channelsPerGroup'>): Int32Array {
+  const ng = m.channelsPerGroup;
+  const tileBase = Int32Array.from(m.rowTiles, (tile, t) => t * ng - tile.group * ng);
+  const { rowTile, outChannel } = m.columns;
+  const out = new Int32Array(rowTile.length);
+  for (let c = 0; c < out.length; c++) out[c] = tileBase[rowTile[c]] + outChannel[c];
+  return out;
 }
 
 /** Σu and Σu² of one column, returned without allocating per column. */
@@ -77,10 +117,12 @@ function cutColumn(q: Int32Array, src: number, count: number, cells: Uint8Array,
 export function cellOffsets(m: Pick<CimMapping, 'columns' | 'rowTiles'>): { cellOffset: Int32Array; total: number } {
   const cols = m.columns.array.length;
   const cellOffset = new Int32Array(cols);
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
+  const rowTile = m.columns.rowTile;
   let total = 0;
   for (let c = 0; c < cols; c++) {
     cellOffset[c] = total;
-    total += m.rowTiles[m.columns.rowTile[c]].rowCount;
+    total += tileRows[rowTile[c]];
   }
   return { cellOffset, total };
 }
@@ -96,11 +138,16 @@ function bytewiseCells(range: WeightRange, bits: CellLayout['bits'], encoding: C
   return bottom >= 0 && top < 256 && bits.cell * bits.slices <= 8 && 4 * (2 ** bits.cell - 1) < 256;
 }
 
-/** u0² + u1² of the two bytes of a 16-bit value whose bytes are cells below 2^cellBits. */
+const squarePairTables = new Map<number, Uint16Array>();
+
+/** u0² + u1² of the two bytes of a 16-bit value whose bytes are cells below 2^cellBits (made once per cell width). */
 function squarePairTable(cellBits: number): Uint16Array {
+  const known = squarePairTables.get(cellBits);
+  if (known) return known;
   const n = 2 ** cellBits;
   const table = new Uint16Array(65536);
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) table[a | (b << 8)] = a * a + b * b;
+  squarePairTables.set(cellBits, table);
   return table;
 }
 
@@ -118,19 +165,21 @@ export function cutLayerCells(m: CellLayout, integers: TileIntegers, range: Weig
   const cols = m.columns.array.length;
   const { cellOffset, total } = cellOffsets(m);
   // The columns of each weight column (row tile t, local channel ol): its slices and polarities.
-  const weightColumns = tiles * ng;
-  const firstCol = new Int32Array(weightColumns + 1);
+  const weightColumnCount = tiles * ng;
+  const firstCol = new Int32Array(weightColumnCount + 1);
   const colOfWeight = new Int32Array(cols);
-  for (let c = 0; c < cols; c++) firstCol[weightColumnOf(m, c) + 1]++;
-  for (let i = 0; i < weightColumns; i++) firstCol[i + 1] += firstCol[i];
-  const fill = firstCol.slice(0, weightColumns);
-  for (let c = 0; c < cols; c++) colOfWeight[fill[weightColumnOf(m, c)]++] = c;
+  const weightColumn = weightColumns(m);
+  for (let c = 0; c < cols; c++) firstCol[weightColumn[c] + 1]++;
+  for (let i = 0; i < weightColumnCount; i++) firstCol[i + 1] += firstCol[i];
+  const fill = firstCol.slice(0, weightColumnCount);
+  for (let c = 0; c < cols; c++) colOfWeight[fill[weightColumn[c]]++] = c;
   const offsetEncoding = m.encoding === 'offset';
   const shiftOf = new Int32Array(cols);
   const polarityOf = new Int32Array(cols);
+  const { slice, polarity: columnPolarity } = m.columns;
   for (let c = 0; c < cols; c++) {
-    shiftOf[c] = bits.cell * (bits.slices - 1 - m.columns.slice[c]);
-    polarityOf[c] = offsetEncoding ? 0 : m.columns.polarity[c];
+    shiftOf[c] = bits.cell * (bits.slices - 1 - slice[c]);
+    polarityOf[c] = offsetEncoding ? 0 : columnPolarity[c];
   }
   const cellMask = 2 ** bits.cell - 1;
   const offset = range.weightOffset;
@@ -140,12 +189,14 @@ export function cutLayerCells(m: CellLayout, integers: TileIntegers, range: Weig
   const squares = bytewise ? squarePairTable(bits.cell) : new Uint16Array(0);
 
   const out = cells ?? new Uint8Array(total);
-  // Word stores where a column starts on a 4-byte boundary of the cell buffer.
+  // Word stores where a column starts on a 4-byte boundary of the cell buffer, half-word stores
+  // where it starts on a 2-byte one (rows of 126, 18, … put every other column there).
   const outWords = out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2) : undefined;
+  const outHalves = out.byteOffset % 2 === 0 ? new Uint16Array(out.buffer, out.byteOffset, out.byteLength >> 1) : undefined;
   const sumU = new Float64Array(cols);
   const sumU2 = new Float64Array(cols);
-  const weightSum = new Int32Array(weightColumns);
-  const maxRows = m.rowTiles.reduce((n, t) => Math.max(n, t.rowCount), 0);
+  const weightSum = new Int32Array(weightColumnCount);
+  const maxRows = m.rowTiles.reduce((n, tile) => Math.max(n, tile.rowCount), 0);
   // One tile's integers, [channel][row]: small enough to stay in cache while its columns are cut.
   const qTile = new Int32Array(maxRows * ng);
   // One weight column's stored values, four to a word (byte i of word k: row 4k + i), by polarity:
@@ -153,8 +204,9 @@ export function cutLayerCells(m: CellLayout, integers: TileIntegers, range: Weig
   const wordCount = (maxRows + 3) >> 2;
   const plus = new Uint32Array(wordCount);
   const minus = new Uint32Array(wordCount);
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
   for (let t = 0; t < tiles; t++) {
-    const rows = m.rowTiles[t].rowCount;
+    const rows = tileRows[t];
     const words = (rows + 3) >> 2;
     integers(t, qTile);
     for (let ol = 0; ol < ng; ol++) {
@@ -215,6 +267,15 @@ export function cutLayerCells(m: CellLayout, integers: TileIntegers, range: Weig
           for (let k = 0; k < full; k++) {
             const x = (src[k] >>> shift) & maskBytes;
             outWords[d + k] = x;
+            s1 += Math.imul(x, 0x01010101) >>> 24;
+            s2 += squares[x & 0xffff] + squares[x >>> 16];
+          }
+        } else if (outHalves && (dst & 1) === 0) {
+          const d = dst >> 1;
+          for (let k = 0; k < full; k++) {
+            const x = (src[k] >>> shift) & maskBytes;
+            outHalves[d + 2 * k] = x;
+            outHalves[d + 2 * k + 1] = x >>> 16;
             s1 += Math.imul(x, 0x01010101) >>> 24;
             s2 += squares[x & 0xffff] + squares[x >>> 16];
           }

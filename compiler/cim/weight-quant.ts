@@ -2,6 +2,7 @@
 import type { Granularity } from '../../plan/types.js';
 import { roundHalfEvenInt } from '../../base/rounding.js';
 import type { CimMapping } from './annotations.js';
+import { keyCount } from './key-count.js';
 
 export interface WeightRange {
   qmin: number;
@@ -43,35 +44,40 @@ const mseClipRatios = Array.from({ length: 31 }, (_, i) => 1 - i * 0.02); // 1.0
 
 /** One scale per key: max|w|/qmax, or the clipped scale with least squared error. */
 export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'rowTiles' | 'geometry' | 'weights'>, keys: Int32Array, range: WeightRange, method: 'maxabs' | 'mse'): Float64Array {
-  const keyCount = keys.reduce((a, k) => Math.max(a, k + 1), 0);
-  const maxAbs = new Float64Array(keyCount);
+  const count = keyCount(keys);
+  const maxAbs = new Float64Array(count);
   const ng = m.channelsPerGroup;
   const w = m.weights;
+  // Plain numbers per tile (no property loads in the loops: mapping objects differ in shape between layers).
+  const tiles = m.rowTiles.length;
+  const rowsPerGroup = m.geometry.rowsPerGroup;
+  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
+  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
   // Kernel order: the rows of one (row tile, channel) are contiguous.
-  for (let t = 0; t < m.rowTiles.length; t++) {
-    const rows = m.rowTiles[t].rowCount;
+  for (let t = 0; t < tiles; t++) {
+    const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {
-      const start = tileChannelStart(m, t, ol);
+      const start = tileStart[t] + ol * rowsPerGroup;
       let max = 0;
       for (let i = start, end = start + rows; i < end; i++) { const a = Math.abs(w[i]); if (a > max) max = a; }
       const key = keys[t * ng + ol];
       if (max > maxAbs[key]) maxAbs[key] = max;
     }
   }
-  const scales = new Float64Array(keyCount);
-  for (let k = 0; k < keyCount; k++) scales[k] = maxAbs[k] > 0 ? maxAbs[k] / range.qmax : 1;
+  const scales = new Float64Array(count);
+  for (let k = 0; k < count; k++) scales[k] = maxAbs[k] > 0 ? maxAbs[k] / range.qmax : 1;
   if (method === 'maxabs') return scales;
 
   const ratios = mseClipRatios.length;
-  const err = new Float64Array(keyCount * ratios);
+  const err = new Float64Array(count * ratios);
   const trial = new Float64Array(ratios);
-  for (let t = 0; t < m.rowTiles.length; t++) {
-    const rows = m.rowTiles[t].rowCount;
+  for (let t = 0; t < tiles; t++) {
+    const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {
       const k = keys[t * ng + ol];
       if (maxAbs[k] === 0) continue;
       for (let c = 0; c < ratios; c++) trial[c] = scales[k] * mseClipRatios[c];
-      const start = tileChannelStart(m, t, ol);
+      const start = tileStart[t] + ol * rowsPerGroup;
       for (let i = start, end = start + rows; i < end; i++) {
         const x = w[i];
         for (let c = 0; c < ratios; c++) {
@@ -82,7 +88,7 @@ export function chooseWeightScales(m: Pick<CimMapping, 'channelsPerGroup' | 'row
       }
     }
   }
-  for (let k = 0; k < keyCount; k++) {
+  for (let k = 0; k < count; k++) {
     let best = 0;
     for (let c = 1; c < ratios; c++) if (err[k * ratios + c] < err[k * ratios + best]) best = c;
     scales[k] *= mseClipRatios[best];

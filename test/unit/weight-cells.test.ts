@@ -5,9 +5,9 @@
  * that are not multiples of 4 (unaligned columns) and integers outside [qmin, qmax].
  */
 import { describe, expect, it } from 'vitest';
-import { cutLayerCells, type CellLayout, type TileIntegers } from '../../compiler/cim/weight-cells.js';
+import { columnMaxAbsTileIntegers, cutLayerCells, quantizedTileIntegers, type CellLayout, type TileIntegers } from '../../compiler/cim/weight-cells.js';
 import { tileLayer } from '../../compiler/cim/tiling.js';
-import { weightRange } from '../../compiler/cim/weight-quant.js';
+import { chooseWeightScales, weightKeys, weightRange } from '../../compiler/cim/weight-quant.js';
 import { uniformSource } from '../../base/random.js';
 
 interface Case { weightBits: number; cellBits: number; encoding: 'differential' | 'offset'; k: number; ng: number; rows: number; wild?: boolean }
@@ -77,4 +77,31 @@ describe('cutLayerCells', () => {
       }
     });
   }
+});
+
+describe('max-abs column scales chosen while quantizing (columnMaxAbsTileIntegers)', () => {
+  it('gives the scales and integers of chooseWeightScales + quantizedTileIntegers, all-zero columns included', () => {
+    const c: Case = { weightBits: 4, cellBits: 2, encoding: 'differential', k: 300, ng: 9, rows: 126 };
+    const m = layout(c);
+    const rnd = uniformSource(7);
+    const weights = Float32Array.from({ length: c.k * c.ng }, () => (rnd() - 0.5) * 3);
+    weights.fill(0, 2 * c.k, 3 * c.k); // channel 2: every tile's column is zero (scale 1)
+    const mw = { ...m, weights, weightBlock: new Int32Array(m.rowTiles.length * c.ng) };
+    const range = weightRange(c.weightBits, c.encoding);
+    const keys = weightKeys(mw, 'column');
+    const expected = chooseWeightScales(mw, keys, range, 'maxabs');
+    const reference = quantizedTileIntegers(mw, expected, range);
+    const got = new Float64Array(expected.length);
+    const fused = columnMaxAbsTileIntegers(mw, got, range);
+    const rows = Math.max(...m.rowTiles.map((t) => t.rowCount));
+    for (let t = 0; t < m.rowTiles.length; t++) {
+      const a = new Int32Array(rows * c.ng);
+      const b = new Int32Array(rows * c.ng);
+      reference(t, a);
+      fused(t, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+    expect(Array.from(got)).toEqual(Array.from(expected));
+    expect(got[2]).toBe(1);
+  });
 });

@@ -1,0 +1,14 @@
+const { loadPlan } = await import('../dist/plan/reader.js');
+const { OrtEngine } = await import('../dist/runtime/ort-engine/index.js');
+const { makeTensor } = await import('../dist/base/rt-tensor.js');
+const loaded = loadPlan(process.argv[2]);
+const inflight = Number(process.argv[3]); const threads = process.argv[4] === 'default' ? undefined : Number(process.argv[4]);
+const e = await OrtEngine.create(loaded, { intraOpNumThreads: threads });
+const inp = loaded.plan.inputs[0];
+const x = makeTensor('float32', inp.shape, new Float32Array(3 * 32 * 32).fill(0.3));
+for (let i = 0; i < 5; i++) await e.run({ [inp.name]: x });
+const c0 = process.cpuUsage(); const t0 = performance.now(); let n = 0;
+await Promise.all(Array.from({ length: inflight }, async () => { while (n < 300) { n++; await e.run({ [inp.name]: x }); } }));
+const wall = performance.now() - t0; const c = process.cpuUsage(c0);
+console.log(`inflight ${inflight} threads ${process.argv[4]}: ${(n / wall * 1000).toFixed(0)} img/s, cpu/wall ${((c.user + c.system) / 1000 / wall).toFixed(2)}`);
+await e.release();
