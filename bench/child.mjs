@@ -12,6 +12,9 @@
  *                                                  | ort-bound (FILE = plan): the ORT engine's lower bound, each
  *                                                  CIM layer only its integer convs + a sum of the columns
  *                                                  (bench/lower-bound.mjs; not the layer's numbers)
+ *   samples ENGINE PLAN JOBS COUNT                 `cimc run`'s path (runtime/reference/run-samples.js, or the ORT
+ *                                                  engine's runSamples) on COUNT seeded images with JOBS workers
+ *                                                  (reference) or runs in flight (ORT), worker start-up included
  *   gemm THREADS                                   512×512×512 float32: runtime matmulInto and ORT MatMul
  */
 import * as path from 'node:path';
@@ -164,6 +167,30 @@ async function main() {
     const batch = shape[0];
     const r = { ...runs, runs: runs.images, images: runs.images * batch, batch };
     return { ...r, ...extra, setupMs, imagesPerSec: (1000 * r.images) / r.wallMs, imagesPerCpuSec: (1000 * r.images) / r.cpuMs, maxRssKiB: maxRssKiB() };
+  }
+  if (mode === 'samples') {
+    const [engine, file, jobs, count] = args;
+    const { loadPlan } = await dist('plan/reader.js');
+    const { makeTensor } = await dist('base/rt-tensor.js');
+    const { tensorSamples } = await dist('runtime/batch.js');
+    const loaded = loadPlan(file);
+    const inp = loaded.plan.inputs[0];
+    const shape = [Number(count), ...inp.shape.slice(1)];
+    const x = makeTensor('float32', shape, input(size(shape), 7));
+    let run;
+    if (engine === 'ref') {
+      const { runSamples } = await dist('runtime/reference/run-samples.js');
+      run = () => runSamples(loaded, tensorSamples(x), { jobs: Number(jobs) });
+    } else {
+      const { runSamplesOrt } = await dist('runtime/ort-engine/evaluate-ort.js');
+      run = () => runSamplesOrt(loaded, tensorSamples(x), { jobs: Number(jobs) });
+    }
+    const c0 = process.cpuUsage();
+    const t0 = now();
+    await run();
+    const wallMs = now() - t0;
+    const images = Number(count);
+    return { images, wallMs, cpuMs: cpuMs(c0), jobs: Number(jobs), imagesPerSec: (1000 * images) / wallMs, imagesPerCpuSec: (1000 * images) / cpuMs(c0), maxRssKiB: maxRssKiB() };
   }
   if (mode === 'gemm') {
     const [threads] = args;
