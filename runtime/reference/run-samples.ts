@@ -1,0 +1,105 @@
+/**
+ * `cimc run` and `cimc eval` on the reference runtime: N samples, read a chunk at a time from
+ * their source, in chunks of the plan's batch (runtime/batch.ts), on this thread (jobs 1) or on
+ * `jobs` worker threads (workers/chunk-pool.ts). Tasks are runs of consecutive chunks whose
+ * results are taken in order, so the outputs and figures are those of one thread, bit for bit,
+ * and at most two tasks per worker are held in memory at once.
+ */
+import { chunkCount, inOrder, labelsFor, OutputStack, planBatching, readChunk, type Chunk, type PlanBatching, type SampleSource } from '../batch.js';
+import type { LoadedPlan } from '../../plan/reader.js';
+import type { RtTensor } from '../../base/rt-tensor.js';
+import { executableFromPlan, runChunk, type Executable } from './executor.js';
+import { cimLayerNames, EvalTally, evaluateChunk, type ChunkEval, type EvalResult } from './evaluate.js';
+import type { VariationSpec } from './variation.js';
+import { ChunkPool, sharedBytes } from './workers/chunk-pool.js';
+import type { ChunkResults, ChunkTask } from './workers/chunk-protocol.js';
+
+export interface SampleRunOptions {
+  /** Worker threads (default 1: this thread only). */
+  jobs?: number;
+  variation?: VariationSpec;
+  onSample?(done: number, n: number): void;
+}
+
+/** Samples per task handed to a worker: enough to make a message's cost small, few enough to share out evenly. */
+const samplesPerTask = 8;
+
+interface Plan {
+  loaded: LoadedPlan;
+  exe: Executable;
+  b: PlanBatching;
+}
+
+/** Runs `tasks` of consecutive chunks [first, last) in order, here or on a pool; `take` gets each chunk's result. */
+async function runTasks<R>(
+  p: Plan, source: SampleSource, count: number, options: SampleRunOptions,
+  task: (chunks: Chunk[]) => ChunkTask, here: (chunk: Chunk) => R, fromPool: (r: ChunkResults) => R[], take: (chunk: Chunk, r: R) => void,
+): Promise<void> {
+  const chunks = chunkCount(p.b, count);
+  const perTask = Math.max(1, Math.floor(samplesPerTask / p.b.batch));
+  const tasks = Math.ceil(chunks / perTask);
+  const workers = Math.min(options.jobs ?? 1, tasks);
+  const done = (chunk: Chunk) => options.onSample?.(chunk.from + chunk.real, count);
+  if (workers <= 1) {
+    for (let c = 0; c < chunks; c++) {
+      const chunk = readChunk(p.b, source, c, count);
+      take(chunk, here(chunk));
+      done(chunk);
+    }
+    return;
+  }
+  const pool = new ChunkPool({ plan: p.loaded.plan, file: p.loaded.file, sidecar: sharedBytes(p.loaded.sidecar), variation: options.variation, batching: p.b }, workers);
+  try {
+    // The chunks' positions, kept here: their data moves to the workers.
+    const placed: { from: number; real: number; index: number }[][] = [];
+    await inOrder(tasks, 2 * workers, (t) => {
+      const chunksOf = Array.from({ length: Math.min(perTask, chunks - t * perTask) }, (_, i) => readChunk(p.b, source, t * perTask + i, count));
+      placed[t] = chunksOf.map(({ from, real, index }) => ({ from, real, index }));
+      return pool.run(task(chunksOf));
+    }, (t, r) => {
+      fromPool(r).forEach((res, i) => {
+        const chunk = { ...placed[t][i], data: new Float32Array(0) };
+        take(chunk, res);
+        done(chunk);
+      });
+      delete placed[t];
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+function open(loaded: LoadedPlan, dataShape: readonly number[], what: string, variation: VariationSpec | undefined): Plan {
+  const exe = executableFromPlan(loaded, { variation });
+  return { loaded, exe, b: planBatching(exe, dataShape, what) };
+}
+
+/** Every plan output for all samples, stacked [N, …]. */
+export async function runSamples(loaded: LoadedPlan, source: SampleSource, options: SampleRunOptions & { float?: boolean } = {}): Promise<RtTensor[]> {
+  const p = open(loaded, source.shape, 'input', options.variation);
+  const float = options.float ?? false;
+  const stacks = p.exe.outputs.map((o) => new OutputStack(o.shape, p.b.batch));
+  await runTasks<Float32Array[]>(p, source, p.b.count, options,
+    (chunks) => ({ kind: 'run', chunks, float }),
+    (chunk) => runChunk(p.exe, p.b, chunk, { float }),
+    (r) => (r.kind === 'run' ? r.outputs : []),
+    (chunk, ys) => ys.forEach((y, k) => stacks[k].add(y, chunk.real)));
+  return stacks.map((s) => s.tensor());
+}
+
+/** evaluate() (evaluate.ts) over a sample source, on `jobs` threads. */
+export async function evaluateSamples(
+  loaded: LoadedPlan, source: SampleSource, labels: RtTensor,
+  options: SampleRunOptions & { limit?: number; compareFloat?: boolean } = {},
+): Promise<EvalResult> {
+  const p = open(loaded, source.shape, 'inputs', options.variation);
+  const compareFloat = options.compareFloat ?? true;
+  const n = Math.min(p.b.count, options.limit ?? Infinity);
+  const tally = new EvalTally(cimLayerNames(p.exe), labelsFor(labels, p.b.count), compareFloat);
+  await runTasks<ChunkEval>(p, source, n, options,
+    (chunks) => ({ kind: 'eval', chunks, compareFloat }),
+    (chunk) => evaluateChunk(p.exe, p.b, chunk, compareFloat),
+    (r) => (r.kind === 'eval' ? r.evals : []),
+    (chunk, e) => tally.add(chunk.from, e));
+  return tally.result();
+}
