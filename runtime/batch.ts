@@ -127,25 +127,38 @@ export class OutputStack {
 }
 
 /**
- * Runs `count` jobs with at most `inFlight` under way, and hands their results to `take` in job
- * order (a job's error is thrown when its turn comes, as a loop would throw it).
+ * Runs `count` jobs, at most `inFlight` under way (a finished job makes room at once, whatever
+ * its place), and hands their results to `take` in job order; a job's error is raised when its
+ * turn comes, as a loop would raise it, and no job starts after that.
  */
-export async function inOrder<R>(count: number, inFlight: number, start: (i: number) => Promise<R>, take: (i: number, r: R) => void): Promise<void> {
-  const pending = new Map<number, Promise<R>>();
-  let next = 0;
-  const launch = () => {
-    while (next < count && pending.size < inFlight) {
-      const p = start(next);
-      p.catch(() => { /* raised in its turn */ });
-      pending.set(next++, p);
-    }
-  };
-  for (let i = 0; i < count; i++) {
-    launch();
-    const r = await pending.get(i)!;
-    pending.delete(i);
-    take(i, r);
-  }
+export function inOrder<R>(count: number, inFlight: number, start: (i: number) => Promise<R>, take: (i: number, r: R) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finished = new Map<number, { ok: true; value: R } | { ok: false; error: unknown }>();
+    let next = 0;
+    let taken = 0;
+    let running = 0;
+    let stopped = false;
+    const stop = (e: unknown) => { stopped = true; reject(e); };
+    const pump = (): void => {
+      while (!stopped && finished.has(taken)) {
+        const r = finished.get(taken)!;
+        finished.delete(taken);
+        if (!r.ok) return stop(r.error);
+        try { take(taken, r.value); } catch (e) { return stop(e); }
+        taken++;
+      }
+      if (stopped) return;
+      if (taken === count) return resolve();
+      while (next < count && running < inFlight) {
+        const i = next++;
+        running++;
+        let p: Promise<R>;
+        try { p = start(i); } catch (e) { p = Promise.reject(e); }
+        p.then((value) => { running--; finished.set(i, { ok: true, value }); pump(); }, (error: unknown) => { running--; finished.set(i, { ok: false, error }); pump(); });
+      }
+    };
+    pump();
+  });
 }
 
 export interface SampleBatch {

@@ -9,7 +9,7 @@ import { chunkCount, inOrder, labelsFor, OutputStack, planBatching, readChunk, t
 import type { LoadedPlan } from '../../plan/reader.js';
 import type { RtTensor } from '../../base/rt-tensor.js';
 import { executableFromPlan, runChunk, type Executable } from './executor.js';
-import { cimLayerNames, EvalTally, evaluateChunk, type ChunkEval, type EvalResult } from './evaluate.js';
+import { EvalTally, evaluateChunk, type ChunkEval, type EvalResult } from './evaluate.js';
 import type { VariationSpec } from './variation.js';
 import { ChunkPool, sharedBytes } from './workers/chunk-pool.js';
 import type { ChunkResults, ChunkTask } from './workers/chunk-protocol.js';
@@ -21,26 +21,32 @@ export interface SampleRunOptions {
   onSample?(done: number, n: number): void;
 }
 
-/** Samples per task handed to a worker: enough to make a message's cost small, few enough to share out evenly. */
-const samplesPerTask = 8;
+/**
+ * Samples per task handed to a worker: about 16 tasks per worker (the last ones share out
+ * evenly), at most 16 samples (a message's cost is then small against the work).
+ */
+const samplesPerTask = (count: number, workers: number): number => Math.min(16, Math.max(1, Math.ceil(count / (16 * workers))));
 
 interface Plan {
   loaded: LoadedPlan;
-  exe: Executable;
   b: PlanBatching;
+  variation: VariationSpec | undefined;
+  /** The plan made executable on this thread, when it runs here (not for workers). */
+  exe(): Executable;
 }
 
-/** Runs `tasks` of consecutive chunks [first, last) in order, here or on a pool; `take` gets each chunk's result. */
+/** Runs the chunks of the first `count` samples here (one job) or as tasks of consecutive chunks on a pool; `take` gets each chunk's result, in order. */
 async function runTasks<R>(
   p: Plan, source: SampleSource, count: number, options: SampleRunOptions,
   task: (chunks: Chunk[]) => ChunkTask, here: (chunk: Chunk) => R, fromPool: (r: ChunkResults) => R[], take: (chunk: Chunk, r: R) => void,
 ): Promise<void> {
   const chunks = chunkCount(p.b, count);
-  const perTask = Math.max(1, Math.floor(samplesPerTask / p.b.batch));
+  const workers = Math.min(options.jobs ?? 1, chunks);
+  const perTask = Math.max(1, Math.floor(samplesPerTask(count, workers) / p.b.batch));
   const tasks = Math.ceil(chunks / perTask);
-  const workers = Math.min(options.jobs ?? 1, tasks);
   const done = (chunk: Chunk) => options.onSample?.(chunk.from + chunk.real, count);
   if (workers <= 1) {
+    p.exe();
     for (let c = 0; c < chunks; c++) {
       const chunk = readChunk(p.b, source, c, count);
       take(chunk, here(chunk));
@@ -48,21 +54,21 @@ async function runTasks<R>(
     }
     return;
   }
-  const pool = new ChunkPool({ plan: p.loaded.plan, file: p.loaded.file, sidecar: sharedBytes(p.loaded.sidecar), variation: options.variation, batching: p.b }, workers);
+  const pool = new ChunkPool({ plan: p.loaded.plan, file: p.loaded.file, sidecar: sharedBytes(p.loaded.sidecar), variation: p.variation, batching: p.b }, workers);
   try {
     // The chunks' positions, kept here: their data moves to the workers.
-    const placed: { from: number; real: number; index: number }[][] = [];
+    const placed = new Map<number, { from: number; real: number; index: number }[]>();
     await inOrder(tasks, 2 * workers, (t) => {
       const chunksOf = Array.from({ length: Math.min(perTask, chunks - t * perTask) }, (_, i) => readChunk(p.b, source, t * perTask + i, count));
-      placed[t] = chunksOf.map(({ from, real, index }) => ({ from, real, index }));
+      placed.set(t, chunksOf.map(({ from, real, index }) => ({ from, real, index })));
       return pool.run(task(chunksOf));
     }, (t, r) => {
       fromPool(r).forEach((res, i) => {
-        const chunk = { ...placed[t][i], data: new Float32Array(0) };
+        const chunk = { ...placed.get(t)![i], data: new Float32Array(0) };
         take(chunk, res);
         done(chunk);
       });
-      delete placed[t];
+      placed.delete(t);
     });
   } finally {
     await pool.close();
@@ -70,18 +76,18 @@ async function runTasks<R>(
 }
 
 function open(loaded: LoadedPlan, dataShape: readonly number[], what: string, variation: VariationSpec | undefined): Plan {
-  const exe = executableFromPlan(loaded, { variation });
-  return { loaded, exe, b: planBatching(exe, dataShape, what) };
+  let exe: Executable | undefined;
+  return { loaded, variation, b: planBatching(loaded.plan, dataShape, what), exe: () => (exe ??= executableFromPlan(loaded, { variation })) };
 }
 
 /** Every plan output for all samples, stacked [N, …]. */
 export async function runSamples(loaded: LoadedPlan, source: SampleSource, options: SampleRunOptions & { float?: boolean } = {}): Promise<RtTensor[]> {
   const p = open(loaded, source.shape, 'input', options.variation);
   const float = options.float ?? false;
-  const stacks = p.exe.outputs.map((o) => new OutputStack(o.shape, p.b.batch));
+  const stacks = p.loaded.plan.outputs.map((o) => new OutputStack(o.shape, p.b.batch));
   await runTasks<Float32Array[]>(p, source, p.b.count, options,
     (chunks) => ({ kind: 'run', chunks, float }),
-    (chunk) => runChunk(p.exe, p.b, chunk, { float }),
+    (chunk) => runChunk(p.exe(), p.b, chunk, { float }),
     (r) => (r.kind === 'run' ? r.outputs : []),
     (chunk, ys) => ys.forEach((y, k) => stacks[k].add(y, chunk.real)));
   return stacks.map((s) => s.tensor());
@@ -95,10 +101,10 @@ export async function evaluateSamples(
   const p = open(loaded, source.shape, 'inputs', options.variation);
   const compareFloat = options.compareFloat ?? true;
   const n = Math.min(p.b.count, options.limit ?? Infinity);
-  const tally = new EvalTally(cimLayerNames(p.exe), labelsFor(labels, p.b.count), compareFloat);
+  const tally = new EvalTally(p.loaded.plan.schedule.flatMap((s) => (s.kind === 'cim' ? [s.name] : [])), labelsFor(labels, p.b.count), compareFloat);
   await runTasks<ChunkEval>(p, source, n, options,
     (chunks) => ({ kind: 'eval', chunks, compareFloat }),
-    (chunk) => evaluateChunk(p.exe, p.b, chunk, compareFloat),
+    (chunk) => evaluateChunk(p.exe(), p.b, chunk, compareFloat),
     (r) => (r.kind === 'eval' ? r.evals : []),
     (chunk, e) => tally.add(chunk.from, e));
   return tally.result();
