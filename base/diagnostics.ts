@@ -18,6 +18,7 @@ export const diagnosticCodes = {
   CIM1005: 'graph structure is invalid (cycle, undefined value, duplicate output)',
   CIM1006: 'bad --input-shape binding',
   CIM1007: 'unsupported attribute or value type',
+  CIM1008: 'bad quantization parameters (scale, zero point, axis, block size, packed data)',
   // passes (2xxx)
   CIM2000: 'pass requirement not met',
   CIM2001: 'operator not supported by shape inference',

@@ -4,9 +4,12 @@ import { CimcError } from './diagnostics.js';
 import { makeTensor, type RtData, type RtDType, type RtTensor } from './rt-tensor.js';
 
 const descrToDType: Record<string, RtDType> = {
-  '<f4': 'float32', '<f8': 'float64', '|i1': 'int8', '|u1': 'uint8', '<i2': 'int16', '<i4': 'int32', '<i8': 'int64', '|b1': 'bool',
+  '<f4': 'float32', '<f8': 'float64', '|i1': 'int8', '|u1': 'uint8', '<i2': 'int16', '<u2': 'uint16', '<i4': 'int32', '<i8': 'int64', '|b1': 'bool',
 };
-const dtypeToDescr: Record<RtDType, string> = Object.fromEntries(Object.entries(descrToDType).map(([k, v]) => [v, k])) as Record<RtDType, string>;
+// int4/uint4 are held one value per byte and written so (numpy has no 4-bit type).
+const dtypeToDescr: Record<RtDType, string> = {
+  ...Object.fromEntries(Object.entries(descrToDType).map(([k, v]) => [v, k])), int4: '|i1', uint4: '|u1',
+} as Record<RtDType, string>;
 
 /** What an .npy header says, and where the data starts. */
 export interface NpyHeader {
@@ -33,7 +36,7 @@ function parseNpyHeader(bytes: Uint8Array, fileLength: number, file: string): Np
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) bad('header lacks descr/fortran_order/shape');
-  const dtype = descrToDType[descr!] ?? bad(`dtype '${descr}' is not supported (use float32/float64/int8/uint8/int16/int32/int64/bool, little-endian)`);
+  const dtype = descrToDType[descr!] ?? bad(`dtype '${descr}' is not supported (use float32/float64/int8/uint8/int16/uint16/int32/int64/bool, little-endian)`);
   if (fortran === 'True') bad('Fortran order is not supported');
   const shape = shapeText!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(`bad shape (${shapeText})`);
@@ -45,22 +48,24 @@ function parseNpyHeader(bytes: Uint8Array, fileLength: number, file: string): Np
 }
 
 /** Elements of `dtype` over `copy`, a buffer of their bytes only (aligned, shared with nothing). */
-function typedData(dtype: RtDType, copy: ArrayBuffer): RtData {
+function typedData(dtype: RtDType, copy: ArrayBuffer, file: string): RtData {
   switch (dtype) {
     case 'float32': return new Float32Array(copy);
     case 'float64': return new Float64Array(copy);
     case 'int8': return new Int8Array(copy);
     case 'uint8': case 'bool': return new Uint8Array(copy);
     case 'int16': return new Int16Array(copy);
+    case 'uint16': return new Uint16Array(copy);
     case 'int32': return new Int32Array(copy);
     case 'int64': return new BigInt64Array(copy);
+    default: throw new CimcError('CIM4004', `not a readable .npy file: dtype ${dtype} is not supported`, { file });
   }
 }
 
 export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
   const { dtype, shape, dataOffset } = parseNpyHeader(bytes, bytes.length, file);
   // A copy: Buffer.slice would share the whole pool.
-  return makeTensor(dtype, shape, typedData(dtype, new Uint8Array(bytes.subarray(dataOffset)).buffer));
+  return makeTensor(dtype, shape, typedData(dtype, new Uint8Array(bytes.subarray(dataOffset)).buffer, file));
 }
 
 const cannotRead = (e: unknown, file: string): CimcError => new CimcError('CIM4004', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
@@ -125,7 +130,7 @@ export function openNpyRows(file: string): NpyRows {
         } catch (e) {
           throw cannotRead(e, file);
         }
-        return makeTensor(dtype, [to - from, ...rest], typedData(dtype, bytes.buffer));
+        return makeTensor(dtype, [to - from, ...rest], typedData(dtype, bytes.buffer, file));
       },
       close() { fs.closeSync(fd); },
     };

@@ -17,7 +17,7 @@
  */
 import type onnxProto from 'onnx-proto';
 import { onnx } from './onnx-proto.js';
-import { dtypeByteSize, hasRawLayout, onnxCodeByDType, sizeOf, type DType, type Tensor } from './tensor.js';
+import { dtypeByteSize, hasRawLayout, isPacked4Bit, onnxCodeByDType, pack4Bit, sizeOf, type DType, type Tensor } from './tensor.js';
 
 /** A dimension: a size, a symbolic name (dim_param), or null for unknown. */
 export type OnnxDim = number | string | null;
@@ -205,6 +205,7 @@ export function rawBytes(t: Tensor): Uint8Array {
     const d = t.data;
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
   }
+  if (isPacked4Bit(t.dtype)) return pack4Bit(t.data as unknown as ArrayLike<number>);
   const n = t.data.length;
   const bytes = new Uint8Array(n * dtypeByteSize[t.dtype]);
   const view = new DataView(bytes.buffer);

@@ -2,16 +2,18 @@
  * The runtime's tensor: a dtype, a static shape and a typed array, row-major.
  *
  * bool is a Uint8Array of 0/1; int64 is a BigInt64Array (shapes and indices stay exact).
+ * int4/uint4 (QuantizeLinear/DequantizeLinear of opset 21) are held unpacked, one value per
+ * element of an Int8Array/Uint8Array, in [-8, 7] / [0, 15]; uint16 is a Uint16Array.
  * float16/bfloat16 and the unsigned wide integers never reach the runtime: the plan stores
  * them as float32 and int64.
  */
 
-export type RtDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
+export type RtDType = 'float32' | 'float64' | 'int4' | 'uint4' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'int64' | 'bool';
 
-export type RtData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
+export type RtData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
 
 /** Arrays that hold plain numbers (every RtData but BigInt64Array). */
-export type NumberArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array;
+export type NumberArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -21,7 +23,7 @@ export interface RtTensor {
   readonly data: RtData;
 }
 
-export const rtDTypes: readonly RtDType[] = ['float32', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool'];
+export const rtDTypes: readonly RtDType[] = ['float32', 'float64', 'int4', 'uint4', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'bool'];
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -41,16 +43,17 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 export const isFloatDType = (d: RtDType): d is 'float32' | 'float64' => d === 'float32' || d === 'float64';
-export const isIntegerDType = (d: RtDType): boolean => d === 'int8' || d === 'uint8' || d === 'int16' || d === 'int32' || d === 'int64';
+export const isIntegerDType = (d: RtDType): boolean => d !== 'float32' && d !== 'float64' && d !== 'bool';
 
 /** Zeroed storage of the array kind a dtype uses. */
 export function allocData(dtype: RtDType, length: number): RtData {
   switch (dtype) {
     case 'float32': return new Float32Array(length);
     case 'float64': return new Float64Array(length);
-    case 'int8': return new Int8Array(length);
-    case 'uint8': case 'bool': return new Uint8Array(length);
+    case 'int8': case 'int4': return new Int8Array(length);
+    case 'uint8': case 'uint4': case 'bool': return new Uint8Array(length);
     case 'int16': return new Int16Array(length);
+    case 'uint16': return new Uint16Array(length);
     case 'int32': return new Int32Array(length);
     case 'int64': return new BigInt64Array(length);
   }
@@ -82,8 +85,8 @@ export function reshaped(t: RtTensor, shape: readonly number[]): RtTensor {
 }
 
 /** The array kind each plan dtype decodes to matches RtData; this just pairs them up. */
-export function fromTypedArray(dtype: string, shape: readonly number[], data: RtData | Uint16Array | Uint32Array): RtTensor {
-  if (data instanceof Uint16Array || data instanceof Uint32Array) return makeTensor('int64', shape, BigInt64Array.from(data, (v) => BigInt(v)));
+export function fromTypedArray(dtype: string, shape: readonly number[], data: RtData | Uint32Array): RtTensor {
+  if ((data instanceof Uint16Array && dtype !== 'uint16') || data instanceof Uint32Array) return makeTensor('int64', shape, BigInt64Array.from(data, (v) => BigInt(v)));
   if (!(rtDTypes as readonly string[]).includes(dtype)) throw new Error(`fromTypedArray: dtype ${dtype} is not a runtime dtype`);
   return makeTensor(dtype as RtDType, shape, data);
 }
@@ -117,7 +120,7 @@ export function toFloat64(t: RtTensor): Float64Array {
 
 /**
  * Storage of a dtype filled from numbers: integers truncate toward zero and wrap (two's
- * complement), bool is x ≠ 0 (NaN is true), NaN becomes 0 in integer types.
+ * complement; int4/uint4 wrap to 4 bits), bool is x ≠ 0 (NaN is true), NaN becomes 0 in integer types.
  */
 export function fromNumbers(dtype: RtDType, values: ArrayLike<number>): RtData {
   const n = values.length;
@@ -137,6 +140,14 @@ export function fromNumbers(dtype: RtDType, values: ArrayLike<number>): RtData {
       }
       return out;
     }
+    case 'int4': case 'uint4': {
+      const out = allocData(dtype, n) as Int8Array | Uint8Array;
+      for (let i = 0; i < n; i++) {
+        const low = (Math.trunc(values[i]) | 0) & 15; // NaN | 0 is 0
+        out[i] = dtype === 'int4' && low > 7 ? low - 16 : low;
+      }
+      return out;
+    }
     default: {
       // ToInt32/ToUint8… on store truncate toward zero and wrap, which is the C cast for in-range values.
       const out = allocData(dtype, n) as NumberArray;
@@ -151,21 +162,20 @@ export function castTensor(t: RtTensor, dtype: RtDType): RtTensor {
   if (t.dtype === dtype) return t;
   if (t.data instanceof BigInt64Array) {
     if (dtype === 'bool') return makeTensor(dtype, t.shape, Uint8Array.from(t.data, (v) => (v !== 0n ? 1 : 0)));
-    if (dtype === 'int8' || dtype === 'uint8' || dtype === 'int16' || dtype === 'int32') {
+    if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int64') {
       // Wrap through BigInt so values beyond 2^53 keep their low bits.
-      const out = allocData(dtype, t.data.length) as NumberArray;
-      for (let i = 0; i < t.data.length; i++) out[i] = Number(BigInt.asIntN(32, t.data[i]));
-      return makeTensor(dtype, t.shape, out);
+      const low = Array.from(t.data, (v) => Number(BigInt.asIntN(32, v)));
+      return makeTensor(dtype, t.shape, fromNumbers(dtype, low));
     }
     return makeTensor(dtype, t.shape, fromNumbers(dtype, toFloat64(t)));
   }
   return makeTensor(dtype, t.shape, fromNumbers(dtype, t.data));
 }
 
-/** ONNX TensorProto.DataType codes the runtime can hold (narrow floats widen, wide unsigned become int64). */
+/** ONNX TensorProto.DataType codes the runtime can hold (narrow floats widen, uint32/uint64 become int64). */
 export const rtDTypeByOnnxCode: Readonly<Record<number, RtDType>> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'int64', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool',
-  10: 'float32', 11: 'float64', 12: 'int64', 13: 'int64', 16: 'float32',
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool',
+  10: 'float32', 11: 'float64', 12: 'int64', 13: 'int64', 16: 'float32', 21: 'uint4', 22: 'int4',
 };
 
 export function shapeText(shape: readonly number[]): string {

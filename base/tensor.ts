@@ -3,6 +3,7 @@
 export type DType =
   | 'float32' | 'float64' | 'float16' | 'bfloat16'
   | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
+  | 'int4' | 'uint4'
   | 'bool' | 'string';
 
 export type TensorStorage =
@@ -13,6 +14,7 @@ export type TensorStorage =
 
 /**
  * A constant. float16/bfloat16 are widened to Float32Array on import (dtype is kept);
+ * int4/uint4 (opset 21, packed two per byte in ONNX) are unpacked to Int8Array/Uint8Array;
  * int64/uint64 are BigInt64Array/BigUint64Array so shape arithmetic stays exact.
  */
 export interface Tensor {
@@ -25,17 +27,60 @@ export interface Tensor {
 export const onnxDTypeByCode: Readonly<Record<number, DType>> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
   8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+  21: 'uint4', 22: 'int4',
 };
 
 export const onnxCodeByDType: Readonly<Record<DType, number>> = Object.fromEntries(
   Object.entries(onnxDTypeByCode).map(([code, dtype]) => [dtype, Number(code)]),
 ) as Record<DType, number>;
 
-/** Bytes per element as stored in ONNX raw_data. */
+/** Bytes per element as stored in ONNX raw_data (int4/uint4: half a byte; use rawByteLength). */
 export const dtypeByteSize: Readonly<Record<DType, number>> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2,
-  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: 0,
+  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: 0, int4: 0.5, uint4: 0.5,
 };
+
+/** Bytes of n elements in ONNX raw_data: 4-bit types pack two per byte (the last byte half used when n is odd). */
+export function rawByteLength(dtype: DType, n: number): number {
+  return Math.ceil(n * dtypeByteSize[dtype]);
+}
+
+/** Whether a dtype is one of the packed 4-bit integer types of opset 21. */
+export function isPacked4Bit(d: DType): boolean {
+  return d === 'int4' || d === 'uint4';
+}
+
+/** The range of an integer dtype (int4 … int32, uint4 … uint32), or undefined for others. */
+export function integerRange(d: DType): { min: number; max: number; bits: number } | undefined {
+  switch (d) {
+    case 'int4': return { min: -8, max: 7, bits: 4 };
+    case 'uint4': return { min: 0, max: 15, bits: 4 };
+    case 'int8': return { min: -128, max: 127, bits: 8 };
+    case 'uint8': return { min: 0, max: 255, bits: 8 };
+    case 'int16': return { min: -32768, max: 32767, bits: 16 };
+    case 'uint16': return { min: 0, max: 65535, bits: 16 };
+    case 'int32': return { min: -(2 ** 31), max: 2 ** 31 - 1, bits: 32 };
+    case 'uint32': return { min: 0, max: 2 ** 32 - 1, bits: 32 };
+    default: return undefined;
+  }
+}
+
+/** Unpacks 4-bit values, low nibble first (ONNX int4/uint4 raw_data), sign-extending int4. */
+export function unpack4Bit(dtype: 'int4' | 'uint4', bytes: Uint8Array, n: number): Int8Array | Uint8Array {
+  const out = dtype === 'int4' ? new Int8Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const nibble = (bytes[i >> 1] >> ((i & 1) * 4)) & 0xf;
+    out[i] = dtype === 'int4' && nibble >= 8 ? nibble - 16 : nibble;
+  }
+  return out;
+}
+
+/** Packs 4-bit values two per byte, low nibble first (the inverse of unpack4Bit). */
+export function pack4Bit(values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(Math.ceil(values.length / 2));
+  for (let i = 0; i < values.length; i++) out[i >> 1] |= (values[i] & 0xf) << ((i & 1) * 4);
+  return out;
+}
 
 /** Whether typed arrays on this machine are little-endian, as ONNX raw_data is. */
 export const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -70,8 +115,8 @@ export function allocStorage(dtype: DType, length: number): TensorStorage {
   switch (dtype) {
     case 'float32': case 'float16': case 'bfloat16': return new Float32Array(length);
     case 'float64': return new Float64Array(length);
-    case 'int8': return new Int8Array(length);
-    case 'uint8': case 'bool': return new Uint8Array(length);
+    case 'int8': case 'int4': return new Int8Array(length);
+    case 'uint8': case 'uint4': case 'bool': return new Uint8Array(length);
     case 'int16': return new Int16Array(length);
     case 'uint16': return new Uint16Array(length);
     case 'int32': return new Int32Array(length);

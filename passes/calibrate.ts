@@ -127,9 +127,11 @@ export const calibrate = definePass({
       const m = cim.mapping!;
       // An input that static analysis could not prove non-negative but that never goes negative
       // on the calibration data is driven unsigned: the offset 2^(a−1) would waste ADC range.
-      if (cim.quant!.activation.signed && l.reservoir.min >= 0) l.activation = activationEncoding(m.bits.activation, false);
+      // An imported input quantization (a Q/DQ pair of the model) keeps its scale: only the ADC steps are calibrated.
+      if (cim.quant!.activationImported) { l.scale = cim.quant!.activation.scale!; }
+      else if (cim.quant!.activation.signed && l.reservoir.min >= 0) l.activation = activationEncoding(m.bits.activation, false);
       const { qmin, qmax } = l.activation ?? cim.quant!.activation;
-      l.scale = chooseActivationScale(l.reservoir, qmin, qmax);
+      if (!cim.quant!.activationImported) l.scale = chooseActivationScale(l.reservoir, qmin, qmax);
       const quant = l.activation ? { ...cim.quant!, activation: l.activation } : cim.quant!;
       l.prepared = prepareCimLayer(layerDataFromAnnotations(l.node.name, m, quant));
       const maxRows = Math.max(...m.rowTiles.map((t) => t.rowCount));

@@ -5,6 +5,8 @@
 import type { BasePasses } from '../compiler/pass-manager/registry.js';
 import type { Pass } from '../compiler/pass-manager/pass.js';
 import { importOnnx } from './import-onnx.js';
+import { importQdq } from './import-qdq.js';
+import { absorbInputQdq } from './absorb-input-qdq.js';
 import { canonicalize } from './canonicalize.js';
 import { inferShapes } from './infer-shapes.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
@@ -19,12 +21,14 @@ import { emitPlan } from './emit-plan.js';
 /** Every pass shipped with cimc, in pipeline order. */
 export const builtinPasses: readonly Pass[] = [
   importOnnx,
+  importQdq,
   canonicalize,
   inferShapes,
   foldBatchNorm,
   selectCim,
   legalizeCim,
   quantizeWeights,
+  absorbInputQdq,
   calibrate,
   place,
   replicate,
@@ -33,11 +37,11 @@ export const builtinPasses: readonly Pass[] = [
 
 /** The default pipeline: a value you can print and replace with --passes. */
 export const defaultPipeline: readonly string[] = [
-  'import-onnx', 'canonicalize', 'infer-shapes', 'canonicalize', 'fold-batchnorm',
-  'select-cim', 'legalize-cim', 'quantize-weights', 'calibrate', 'place', 'replicate', 'emit-plan',
+  'import-onnx', 'import-qdq', 'canonicalize', 'infer-shapes', 'canonicalize', 'fold-batchnorm',
+  'select-cim', 'legalize-cim', 'quantize-weights', 'absorb-input-qdq', 'calibrate', 'place', 'replicate', 'emit-plan',
 ];
 
 /** What `cimc inspect` runs. */
-export const inspectPipeline: readonly string[] = ['import-onnx', 'canonicalize', 'infer-shapes', 'canonicalize'];
+export const inspectPipeline: readonly string[] = ['import-onnx', 'import-qdq', 'canonicalize', 'infer-shapes', 'canonicalize'];
 
 export const builtinBase: BasePasses = { passes: builtinPasses, pipeline: defaultPipeline };

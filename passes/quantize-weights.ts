@@ -14,10 +14,11 @@ import { adcKeys, analyticAdcSteps } from '../compiler/cim/adc-steps.js';
 import { columnWeightFactors, dequantFactors } from '../compiler/cim/dequant-factor.js';
 import { weightKeys } from '../compiler/cim/weight-quant.js';
 import { weightColumnOf } from '../compiler/cim/weight-cells.js';
-import { scalesAndCells, type ScalesAndCells } from '../compiler/cim/layer-cells.js';
+import { importedScalesAndCells, scalesAndCells, type ScalesAndCells } from '../compiler/cim/layer-cells.js';
 import { scalesAndCellsOfLayers } from '../compiler/cim/workers/cell-pool.js';
 import { CimcError } from '../base/diagnostics.js';
 import { activationEncoding } from '../plan/activation.js';
+import { layerImport, type ImportMode } from '../compiler/qdq/layer-import.js';
 
 /** Distinct values among non-negative integer keys (a mark per value: a Set costs ~50 ns a key). */
 function distinctCount(keys: Int32Array): number {
@@ -42,7 +43,10 @@ function distinctPairs(a: Int32Array, b: Int32Array): number {
   return seen.size;
 }
 
-/** `cut`: the layer's scales and cells when already made (by scalesAndCellsOfLayers, on both cores). */
+/**
+ * `cut`: the layer's scales and cells when already made (by scalesAndCellsOfLayers, on both
+ * cores, or from a QDQ model's own integers and scales: importedScalesAndCells).
+ */
 export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization['weightGranularity'], weightMethod: 'maxabs' | 'mse', psumGranularity: CimQuantization['psumGranularity'], cut?: ScalesAndCells): CimQuantization {
   const { bits } = m;
   const wKeys = weightKeys(m, weightGranularity);
@@ -57,11 +61,13 @@ export function quantizeLayer(m: CimMapping, weightGranularity: CimQuantization[
   const colWeightKey = new Int32Array(cols);
   for (let c = 0; c < cols; c++) colWeightKey[c] = wKeys[weightColumnOf(m, c)];
 
+  const imported = cut?.imported === true;
   return {
-    weightGranularity, weightMethod, psumGranularity,
+    weightGranularity, weightMethod: imported ? 'imported' : weightMethod, psumGranularity,
     adcCalibration: ideal ? 'ideal' : 'analytic',
     weightScale, weightSum, cells, cellOffset, adcStep, dequantFactor,
-    weightScaleCount: distinctCount(wKeys),
+    // Imported scales: distinct values, whatever keys they sit under.
+    weightScaleCount: imported ? new Set(weightScale).size : distinctCount(wKeys),
     adcStepCount: distinctCount(aKeys),
     scaleFactors: distinctPairs(colWeightKey, aKeys),
     activation: activationEncoding(bits.activation, !m.unsignedInput),
@@ -81,6 +87,10 @@ export const quantizeWeightsOptions = defineOptions({
   psumGranularity: {
     type: 'string', choices: ['layer', 'array', 'column'], default: 'column', flag: '--psum-granularity <g>',
     description: 'ADC step shared per layer, array or column',
+  },
+  importedQuant: {
+    type: 'string', choices: ['exact', 'requantize'], default: 'exact', flag: '--imported-quant <mode>',
+    description: "a QDQ model's integers that the target's bits cannot hold: refuse (exact) or re-quantize the layer",
   },
 });
 
@@ -105,15 +115,32 @@ export const quantizeWeights = definePass({
   run(graph, ctx) {
     const opts = readOptions(ctx.options, quantizeWeightsOptions);
     const threads = readOptions(ctx.options, quantizeJobsOptions).jobs ?? availableParallelism();
-    const mapped = graph.nodes.flatMap((n) => (n.annotations?.cim?.mapping ? [n.annotations.cim.mapping] : []));
+    // Layers with a QDQ model's own integers (annotations.qdq) are not quantized here.
+    const mapped = graph.nodes.flatMap((n) => (n.annotations?.cim?.mapping && !n.annotations.qdq ? [n.annotations.cim.mapping] : []));
     const cuts = scalesAndCellsOfLayers(mapped, opts.weightGranularity, opts.weightScale, threads);
     let layers = 0;
+    let quantized = 0;
     const nodes = graph.nodes.map((node): Node => {
       const cim = node.annotations?.cim;
       if (!cim?.mapping) return node;
       layers++;
       ctx.progress?.(layers / Math.max(1, graph.nodes.length), node.name);
-      const quant = quantizeLayer(cim.mapping, opts.weightGranularity, opts.weightScale, opts.psumGranularity, cuts[layers - 1]);
+      const qdq = node.annotations?.qdq;
+      if (qdq) {
+        const imp = layerImport(graph, node, cim.mapping, qdq, opts.importedQuant as ImportMode);
+        const where = { node: node.name, opType: node.opType };
+        if (imp.digital) {
+          ctx.diagnostics.note('CIM2009', `${imp.digital}: the layer stays digital`, where);
+          return { ...node, annotations: { ...node.annotations, cim: { selection: { selected: false, reason: imp.digital } } } };
+        }
+        for (const n of imp.notes) ctx.diagnostics.note('CIM2009', n, where);
+        const granularity = imp.weights?.granularity ?? opts.weightGranularity;
+        const cut = imp.weights ? importedScalesAndCells(cim.mapping, imp.weights.q, imp.weights.weightScale) : undefined;
+        const base = quantizeLayer(cim.mapping, granularity, opts.weightScale, opts.psumGranularity, cut);
+        const quant = imp.activation ? { ...base, activation: imp.activation, activationImported: true } : base;
+        return { ...node, annotations: { ...node.annotations, cim: { ...cim, quant } } };
+      }
+      const quant = quantizeLayer(cim.mapping, opts.weightGranularity, opts.weightScale, opts.psumGranularity, cuts[quantized++]);
       return { ...node, annotations: { ...node.annotations, cim: { ...cim, quant } } };
     });
     return { graph: graph.with({ nodes }), changed: layers > 0 };

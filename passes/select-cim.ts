@@ -14,6 +14,8 @@ import '../compiler/cim/annotations.js';
 /** Why a node cannot go to a crossbar, or undefined when it can. */
 export function cimCandidateProblem(graph: Graph, node: Node): string | undefined {
   if (node.domain !== '') return 'custom domain';
+  const qdqDigital = node.annotations?.qdq?.digital;
+  if (qdqDigital) return qdqDigital;
   const weight = node.inputs[1];
   switch (node.opType) {
     case 'Conv': {

@@ -216,7 +216,8 @@ export interface CimLayer extends LayerLayout {
   };
   weights: {
     granularity: Granularity;
-    method: 'maxabs' | 'mse';
+    /** imported: the model's own integers and scales (a QDQ / QAT export). */
+    method: 'maxabs' | 'mse' | 'imported';
     /** 0 (differential) or 2^(b−1) (offset). */
     weightOffset: number;
     qmin: number;

@@ -280,6 +280,45 @@ model('onnx-external-no-location', 'external data without a location entry', ext
   addCase({ file: 'external-symlink/model.onnx', command: ['compile'], code: 'CIM1004', mentions: 'weights.bin', description: 'external data through a symlink (weights.bin -> ../data.bin) that leaves the model folder' });
 }
 
+// ---- quantization parameters (QDQ weights; CIM1008) -------------------------------------
+
+/**
+ * The first conv's weight replaced by DequantizeLinear('qdq_w', int8 zeros, scale, zero point),
+ * at opset 21, with the parameters `p` gives (each case breaks one of them).
+ */
+function qdqCase(name, description, p, mentions = 'qdq_w') {
+  model(name, description, (m) => {
+    m.opsetImport.find((o) => !o.domain).version = 21;
+    const conv = node(m, conv0);
+    const wName = conv.input[1];
+    const w = init(m, wName);
+    const dims = w.dims.map(Number);
+    const count = dims.reduce((a, b) => a * b, 1);
+    m.graph.initializer = m.graph.initializer.filter((t) => t !== w);
+    const dtype = p.dtype ?? 3; // int8
+    const bytes = p.dataBytes ?? (dtype === 22 ? Math.ceil(count / 2) : count);
+    m.graph.initializer.push({ name: 'qdq_w_data', dims, dataType: dtype, rawData: new Uint8Array(bytes) });
+    const f32 = (values) => new Uint8Array(new Float32Array(values).buffer);
+    m.graph.initializer.push({ name: 'qdq_w_scale', dims: p.scaleDims ?? [], dataType: 1, rawData: f32(p.scale ?? [0.1]) });
+    const zpCount = (p.scaleDims ?? []).reduce((a, b) => a * b, 1);
+    m.graph.initializer.push({ name: 'qdq_w_zp', dims: p.scaleDims ?? [], dataType: p.zpType ?? dtype, rawData: new Uint8Array(p.zpType === 5 ? 2 * zpCount : (dtype === 22 ? Math.ceil(zpCount / 2) : zpCount)) });
+    const attribute = [];
+    if (p.axis !== undefined) attribute.push({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: p.axis });
+    if (p.blockSize !== undefined) attribute.push({ name: 'block_size', type: onnx.AttributeProto.AttributeType.INT, i: p.blockSize });
+    const at = m.graph.node.indexOf(conv);
+    m.graph.node.splice(at, 0, { name: 'qdq_w', opType: 'DequantizeLinear', input: ['qdq_w_data', 'qdq_w_scale', 'qdq_w_zp'], output: [wName], attribute });
+  }, { code: 'CIM1008', mentions }, ['compile']);
+}
+qdqCase('qdq-scale-zero', 'a weight DequantizeLinear with scale 0', { scale: [0] });
+qdqCase('qdq-scale-negative', 'a weight DequantizeLinear with scale -0.5', { scale: [-0.5] });
+qdqCase('qdq-scale-nan', 'a weight DequantizeLinear with a NaN scale', { scale: [NaN] });
+qdqCase('qdq-zero-point-type', 'int8 weights with a uint8 zero point', { zpType: 2 });
+qdqCase('qdq-axis-out-of-range', 'per-axis weight scales along axis 7 of a rank-4 weight', { axis: 7, scale: Array(16).fill(0.1), scaleDims: [16] });
+qdqCase('qdq-scale-shape', 'per-axis weight scales: 3 of them for an axis of 16', { axis: 0, scale: [0.1, 0.1, 0.1], scaleDims: [3] });
+qdqCase('qdq-int4-length', 'int4 weights (opset 21) whose packed data is 3 bytes short', { dtype: 22, dataBytes: 69 }, 'qdq_w_data');
+qdqCase('qdq-block-size', 'block_size 3 along axis 0 (16 channels, which it does not divide) with a scale shaped for blocks of 1', { axis: 0, blockSize: 3, scale: Array(16 * 9).fill(0.1), scaleDims: [16, 1, 3, 3] });
+qdqCase('qdq-block-size-negative', 'a negative block_size', { axis: 0, blockSize: -1, scale: Array(16 * 9).fill(0.1), scaleDims: [16, 1, 3, 3] });
+
 // ---- targets ---------------------------------------------------------------------------
 
 const seed = JSON.parse(fs.readFileSync(path.join(root, 'targets', 'builtin', 'seed-4b.json'), 'utf8'));

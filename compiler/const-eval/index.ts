@@ -8,11 +8,13 @@ import { castEvaluators } from './cast.js';
 import { mathEvaluators } from './math-ops.js';
 import { movementEvaluators } from './movement-ops.js';
 import { shapeEvaluators } from './shape-ops.js';
+import { quantizeEvaluators } from './quantize-ops.js';
 import { ConstEvalError, defaultMaxFoldElements, type ConstEvaluator } from './types.js';
 
 export { ConstEvalError, ConstEvalSkip, defaultMaxFoldElements, type ConstEvalArgs, type ConstEvaluator } from './types.js';
 export { shapeVector, sizeScalar } from './shape-ops.js';
 export { castTensor } from './cast.js';
+export { dequantizeValues, paramIndices, quantizeValues, readQuantParams, type QuantParams } from './quantize-ops.js';
 export { roundToFloat16, roundToBFloat16 } from '../../base/float-round.js';
 
 export const constEvaluators: Readonly<Record<string, ConstEvaluator>> = {
@@ -20,6 +22,7 @@ export const constEvaluators: Readonly<Record<string, ConstEvaluator>> = {
   ...movementEvaluators,
   ...mathEvaluators,
   ...castEvaluators,
+  ...quantizeEvaluators,
 };
 
 export function hasConstEvaluator(node: Node): boolean {

@@ -1,6 +1,7 @@
 /** `cimc inspect`: what a model holds after import, canonicalize and infer-shapes. */
 import type { Dim, Graph } from '../ir/ir.js';
 import { isFloatDType } from '../../base/tensor.js';
+import '../cim/annotations.js';
 
 export interface InspectValue {
   name: string;
@@ -14,6 +15,15 @@ export interface InspectNode {
   outputs: InspectValue[];
 }
 
+/** A layer that carries a quantized export's own numbers (import-qdq). */
+export interface InspectQuantized {
+  name: string;
+  opType: string;
+  /** e.g. { dtype: 'int8', pattern: 'dq-constant', granularity: 'axis', bits: 8, min: -127, max: 127 } */
+  weights?: { dtype: string; pattern: string; granularity: string; bits: number; min: number; max: number; zeroPoint: boolean };
+  activation?: { dtype: string; scale: number; zeroPoint: number; bits: number };
+}
+
 export interface InspectReport {
   opset: number;
   inputs: InspectValue[];
@@ -21,6 +31,8 @@ export interface InspectReport {
   ops: Record<string, number>;
   parameters: number;
   nodes: InspectNode[];
+  /** Layers with imported quantization (absent when none). */
+  quantized?: InspectQuantized[];
 }
 
 function valueOf(graph: Graph, name: string): InspectValue {
@@ -38,6 +50,7 @@ export function parameterCount(graph: Graph): number {
 export function inspectGraph(graph: Graph): InspectReport {
   const ops: Record<string, number> = {};
   for (const n of graph.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
+  const quantized = quantizedLayers(graph);
   const sortedOps = Object.fromEntries(Object.entries(ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
   return {
     opset: graph.opset,
@@ -46,7 +59,24 @@ export function inspectGraph(graph: Graph): InspectReport {
     ops: sortedOps,
     parameters: parameterCount(graph),
     nodes: graph.nodes.map((n) => ({ name: n.name, opType: n.opType, outputs: n.outputs.filter(Boolean).map((o) => valueOf(graph, o)) })),
+    ...(quantized.length ? { quantized } : {}),
   };
+}
+
+function quantizedLayers(graph: Graph): InspectQuantized[] {
+  const out: InspectQuantized[] = [];
+  for (const n of graph.nodes) {
+    const q = n.annotations?.qdq;
+    if (!q?.weights && !q?.activation) continue;
+    const w = q.weights;
+    const a = q.activation;
+    out.push({
+      name: n.name, opType: n.opType,
+      ...(w ? { weights: { dtype: w.dtype, pattern: w.pattern, granularity: w.granularity, bits: w.bits, min: w.min, max: w.max, zeroPoint: w.zeroPointNonZero } } : {}),
+      ...(a ? { activation: { dtype: a.dtype, scale: a.scale, zeroPoint: a.zeroPoint, bits: a.bits } } : {}),
+    });
+  }
+  return out;
 }
 
 const fmtShape = (v: InspectValue): string => `${v.dtype ?? '?'}[${v.shape ? v.shape.join('x') : '?'}]`;
@@ -64,5 +94,14 @@ export function formatInspect(r: InspectReport, model: string): string {
   const ow = Math.max(6, ...r.nodes.map((n) => n.opType.length));
   lines.push(`${'node'.padEnd(w)}  ${'opType'.padEnd(ow)}  outputs`);
   for (const n of r.nodes) lines.push(`${n.name.padEnd(w)}  ${n.opType.padEnd(ow)}  ${n.outputs.map(fmtShape).join(', ')}`);
+  if (r.quantized) {
+    lines.push('', 'imported quantization (QDQ)');
+    for (const q of r.quantized) {
+      const parts: string[] = [];
+      if (q.weights) parts.push(`weights ${q.weights.dtype} ${q.weights.bits}-bit per ${q.weights.granularity} (${q.weights.pattern}), integers ${q.weights.min}…${q.weights.max}${q.weights.zeroPoint ? ', zero point ≠ 0' : ''}`);
+      if (q.activation) parts.push(`input ${q.activation.dtype} scale ${q.activation.scale} zero point ${q.activation.zeroPoint}`);
+      lines.push(`  ${q.name} (${q.opType}): ${parts.join('; ')}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }

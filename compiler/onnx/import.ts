@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CimcError } from '../../base/diagnostics.js';
 import { Graph, type Attr, type Dim, type Node, type ValueType } from '../ir/ir.js';
 import { onnx, longToBigInt, longToNumber, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../base/onnx-proto.js';
-import { allocStorage, bfloat16ToFloat, dtypeByteSize, halfToFloat, hasRawLayout, onnxDTypeByCode, sizeOf, type DType, type Tensor } from '../../base/tensor.js';
+import { allocStorage, bfloat16ToFloat, halfToFloat, isPacked4Bit, rawByteLength, unpack4Bit, hasRawLayout, onnxDTypeByCode, sizeOf, type DType, type Tensor } from '../../base/tensor.js';
 
 export const minSupportedOpset = 7;
 export const maxSupportedOpset = 21;
@@ -260,7 +260,7 @@ export function decodeTensor(t: TensorProto, scope: Scope, what: string): Tensor
 
   let raw: Uint8Array | undefined;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-    raw = readExternalData(t, scope, what, n * dtypeByteSize[dtype]);
+    raw = readExternalData(t, scope, what, rawByteLength(dtype, n));
   } else if (t.rawData && t.rawData.length > 0) {
     raw = t.rawData;
   }
@@ -271,9 +271,10 @@ export function decodeTensor(t: TensorProto, scope: Scope, what: string): Tensor
     return { dtype, shape, data: strings };
   }
 
+  if (isPacked4Bit(dtype)) return decodePacked4Bit(t, dtype as 'int4' | 'uint4', shape, n, raw, what, field);
   const data = allocStorage(dtype, n);
   if (raw) {
-    const expected = n * dtypeByteSize[dtype];
+    const expected = rawByteLength(dtype, n);
     if (raw.length !== expected) {
       throw new CimcError('CIM1003', `${what}: raw data has ${raw.length} bytes, shape [${shape.join(',')}] of ${dtype} needs ${expected}`, field);
     }
@@ -303,6 +304,26 @@ export function decodeTensor(t: TensorProto, scope: Scope, what: string): Tensor
     }
   }
   return { dtype, shape, data };
+}
+
+/**
+ * int4/uint4 (opset 21): two values a byte, low nibble first, in raw_data or in int32_data
+ * (each int32 item holding one byte of two values, as onnx.helper writes them).
+ */
+function decodePacked4Bit(t: TensorProto, dtype: 'int4' | 'uint4', shape: number[], n: number, raw: Uint8Array | undefined, what: string, field: { file?: string; field: string }): Tensor {
+  const expected = rawByteLength(dtype, n);
+  let bytes = raw;
+  if (!bytes) {
+    const items = t.int32Data ?? [];
+    if (items.length !== expected) {
+      throw new CimcError('CIM1008', `${what}: ${items.length} int32_data items for ${n} packed ${dtype} values (need ${expected}, two a byte)`, field);
+    }
+    bytes = Uint8Array.from(items, (v) => longToNumber(v) & 0xff);
+  }
+  if (bytes.length !== expected) {
+    throw new CimcError('CIM1008', `${what}: packed ${dtype} data has ${bytes.length} bytes, shape [${shape.join(',')}] needs ${expected} (two values a byte)`, field);
+  }
+  return { dtype, shape, data: unpack4Bit(dtype, bytes, n) };
 }
 
 function fillFromRaw(dtype: DType, raw: Uint8Array, data: ReturnType<typeof allocStorage>): void {

@@ -44,6 +44,7 @@ function everyValueTyped(graph: Graph, ctx: PassContext): string | undefined {
 
 const table = {
   'imported': { summary: 'the graph holds the decoded ONNX model: nodes, constants, declared types', providedBy: ['import-onnx'] },
+  'qdq-imported': { summary: "Conv/Gemm/MatMul weights computed by DequantizeLinear patterns are float constants, their integers and scales in annotations.qdq; com.microsoft Q/DQ are default-domain", providedBy: ['import-qdq'] },
   'canonical': { summary: 'Identity/Dropout removed, constants folded, constant-condition If inlined, dead nodes and constants dropped', providedBy: ['canonicalize'] },
   'shapes': { summary: 'every graph input and node output has a dtype and a static shape in graph.values', providedBy: ['infer-shapes'], check: everyValueTyped },
   'cim-selected': { summary: 'every Conv/Gemm/MatMul/ConvTranspose has annotations.cim.selection: on crossbars, or why not', providedBy: ['select-cim'] },

@@ -64,6 +64,12 @@ export function formatReportText(plan: Plan, options: ReportOptions = {}): strin
     `numbers ${plan.calibration.method}: ${plan.calibration.note}`,
     table.toString(),
   ];
+  // Layers whose weights (weights.method imported) carry a QDQ model's own integers and scales.
+  const imported = plan.layers.filter((l) => l.weights.method === 'imported');
+  if (imported.length) {
+    const withInput = imported.filter((l) => l.activation.scale !== null).length;
+    lines.splice(3, 0, `imported ${imported.length} layer(s) with the model's own weight integers and scales (weights.method imported), ${withInput} with its input scale: ${imported.map((l) => l.name).join(', ')}`);
+  }
   const notes = r.layers.flatMap((l) => (l.notes ?? []).map((n) => `  ${l.name}: ${n}`));
   if (notes.length) lines.push('notes:', ...notes);
   const cost = planCost(plan, options.cost);

@@ -79,3 +79,28 @@ function quantizeLinear(layer: LayerContext, macs: string, steps: Float64Array, 
   layer.stats.quantizeLinearAdcs++;
   return reshaped ? b.reshape(codes, macsShape) : codes;
 }
+
+/**
+ * The ADC codes of x [N, slots, …] (integer MACs times 2^shift, per-slot steps along axis 1) as
+ * uint8 y = code + (256 − L), one QuantizeLinear, or undefined where that form is not exact (the
+ * conditions of quantizeLinear above, every step checked by float32AdcIsExact). x = 2^shift·M
+ * (the hi half of packed columns, P − M_lo) is quantized with steps 2^shift·Δ: scaling both by a
+ * power of two leaves the float32 quotient, hence the code, unchanged (x < 2^24 stays exact).
+ */
+export function adcCodesU8(layer: LayerContext, x: string, steps: Float64Array, shift: number): string | undefined {
+  const b = layer.b;
+  if (!u8AdcApplies(layer, steps)) return undefined;
+  const z = 256 - layer.cells.data.bits.adcLevels;
+  const scale = b.tensor('adc_step', { dtype: 'float32', shape: [steps.length], data: Float32Array.from(steps, (v) => v * 2 ** shift) });
+  const zero = b.constant('adc_zero', 'uint8', [steps.length], new Array<number>(steps.length).fill(z));
+  layer.stats.quantizeLinearAdcs++;
+  return b.op('QuantizeLinear', [x, scale, zero], { axis: intAttr(1) });
+}
+
+/** Whether adcCodesU8 gives the reference's codes for these steps. */
+export function u8AdcApplies(layer: LayerContext, steps: Float64Array): boolean {
+  const d = layer.cells.data;
+  const levels = d.bits.adcLevels;
+  if (d.bits.adc === 'ideal' || !layer.integerCells || !layer.cellsNonNegative || layer.b.opset < 13 || levels > 256 || levels < 2) return false;
+  return steps.every((step) => float32AdcIsExact(step, layer.bounds.macMax, levels - 1));
+}

@@ -8,9 +8,10 @@
  */
 import type { OnnxAttr } from '../../base/onnx-writer.js';
 import type { ConvGeometry } from '../../plan/types.js';
-import { adc } from './adc.js';
+import { adc, adcCodesU8, u8AdcApplies } from './adc.js';
 import { addColumn, cellArray, cellWeights, type CellArray } from './cell-weights.js';
 import { columnFactor, finishOutput, sumColumns } from './dequantize.js';
+import { digitBits, digitSum, type CodeBlock } from './digit-sum.js';
 import { drive, planes } from './drive-input.js';
 import { intAttr, intsAttr } from './graph-builder.js';
 import type { LayerContext } from './layer-context.js';
@@ -171,10 +172,12 @@ export function lowerConv(layer: LayerContext, g: ConvGeometry): void {
   const { tilesPerGroup, ng } = L.slots;
 
   const x4 = g.spatialDims === 2 ? layer.input : b.reshape(layer.input, [n, cin, 1, w]);
-  const { xp, s } = drive(layer, x4, n > 1);
+  const { xp, s } = drive(layer, x4, [n, cin, h, w], { samples: n, rank: 4 });
   const padded = pt || pl || pb || pr ? b.pad(xp, [0, 0, pt, pl, 0, 0, pb, pr], d.activation.inputOffset, 'float32') : xp;
   const cyclePlanes = planes(layer, padded, [n, cin, h + pt + pb, w + pl + pr]);
 
+  const digits = digitSumApplies(layer, L);
+  const blocks: CodeBlock[] = [];
   let y: string | undefined;
   for (const part of L.parts) {
     const { slots, steps, factors } = part;
@@ -183,6 +186,19 @@ export function lowerConv(layer: LayerContext, g: ConvGeometry): void {
     const macs = b.op('Conv', [gathered, cellWeights(layer, 'cells', [slots, part.channels, kh, kw], part.weights)], convAttrs(g, part.tiles.length));
     layer.stats.convs++;
     if (shift > 0) layer.stats.packedConvs++;
+    if (digits) {
+      // uint8 codes per half; packed P = M_lo + 2^B·M_hi unpacked as below (Mod, a scalar fmod per
+      // element, cost 25× a Floor).
+      const block = (x: string, half: 0 | 1): CodeBlock => ({ codes: adcCodesU8(layer, x, steps[half], 0)!, columnsPerGroup: part.columnsPerGroup, factors: factors[half] });
+      if (shift === 0) {
+        blocks.push(block(macs, 0));
+      } else {
+        const hi = b.op('Floor', [b.op('Mul', [macs, b.scalar('unpack', 'float32', 2 ** -shift)])]);
+        const lo = b.op('Sub', [macs, b.op('Mul', [hi, b.scalar('pack', 'float32', 2 ** shift)])]);
+        blocks.push(block(lo, 0), block(hi, 1));
+      }
+      continue;
+    }
     const dequant = (m5: string, half: number): string => {
       const codes = adc(layer, m5, steps[half], [1, 1, slots, 1, 1], [bits.cycles, n, slots, oh, ow]);
       const scaled = b.op('Mul', [codes, b.f64('dequant', [bits.cycles, 1, slots, 1, 1], factors[half])]);
@@ -199,6 +215,10 @@ export function lowerConv(layer: LayerContext, g: ConvGeometry): void {
       yp = b.op('Add', [dequant(lo, 0), dequant(hi, 1)]);
     }
     y = y === undefined ? yp : b.op('Add', [y, yp]);
+  }
+  if (digits) {
+    const levels = d.bits.adcLevels;
+    y = digitSum(layer, blocks, { cycles: bits.cycles, n, groups: g.groups, ng, oh, ow, zero: 256 - levels, codeMax: levels - 1 });
   }
   y = b.reshape(y!, [n, g.outChannels, oh, ow]);
 
@@ -225,4 +245,16 @@ export function lowerConv(layer: LayerContext, g: ConvGeometry): void {
     y = b.op('Sub', [y, b.reshape(c, [n, g.outChannels, oh, ow])]);
   }
   finishOutput(layer, y, s, [1, g.outChannels, 1, 1], g.spatialDims === 2 ? undefined : g.outputShape);
+}
+
+/**
+ * Whether the layer's codes can be summed by digitSum: every half's ADC one exact uint8
+ * QuantizeLinear, and digits of useful length for the columns of one output channel.
+ */
+function digitSumApplies(layer: LayerContext, L: ConvLayout): boolean {
+  const halves = L.parts.flatMap((p) => (p.pairs.shift > 0 ? [p.steps[0], p.steps[1]] : [p.steps[0]]));
+  if (!halves.every((steps) => u8AdcApplies(layer, steps))) return false;
+  const d = layer.cells.data;
+  const columns = d.bits.cycles * L.parts.reduce((s, p) => s + p.columnsPerGroup * (p.pairs.shift > 0 ? 2 : 1), 0);
+  return digitBits(columns, d.bits.adcLevels - 1) > 0;
 }

@@ -80,7 +80,11 @@ export function lowerMatMul(layer: LayerContext, g: MatMulGeometry): void {
   const { k, nOut, pixels, tiles, mMax, gather } = L;
   const J = L.slots.j;
   const x2 = g.transposeInput ? b.op('Transpose', [layer.input], { perm: intsAttr([1, 0]) }) : b.reshape(layer.input, [pixels, k]);
-  const { xp, s } = drive(layer, x2);
+  // One dynamic s_a per sample: an index of the input's leading axis (input [B, …, K]: the rows
+  // b·S … (b+1)·S − 1 of x2), or with transA a column of the [K, M] input (a row of x2).
+  const samples = g.transposeInput ? pixels : g.inputShape.length >= 2 ? g.inputShape[0] : 1;
+  const { xp, s } = drive(layer, x2, [pixels, k], { samples, rank: 2 });
+
 
   const xz = L.needsZero ? b.op('Concat', [xp, b.f32('zero_feature', [pixels, 1], new Float32Array(pixels))], { axis: intAttr(1) }) : xp;
   const kz = L.needsZero ? k + 1 : k;

@@ -5,7 +5,8 @@
  * One CIM conv layer (the seed's formulation: row tiles are the groups of a grouped conv):
  *
  *   x' = clamp(round(x / s_a), qmin, qmax) + inputOffset        float64: Div, Round, Min/Max
- *   s_a dynamic (uncalibrated plans): max|x| (signed) or max(0, max x) over the sample, / qmax
+ *   s_a dynamic (uncalibrated plans): max|x| (signed) or max(0, max x) over the sample (a conv's
+ *   batch item; a MatMul/Gemm input's leading index, with transA a column), / qmax
  *   pad x' with the driven zero level inputOffset (the conv itself pads nothing)
  *   x_k = ⌊x' / 2^(d·k)⌋ mod 2^d, the cycles stacked on the batch axis
  *   gather each row tile's input channels (tiles padded to the largest), then a Conv with
@@ -28,7 +29,11 @@
  *   adversarial steps, where multiplying by 1/Δ would differ; test/models/ort-engine.test.ts), so
  *   float32AdcIsExact (exactness.ts) covers it. Otherwise (or where the steps vary along non-adjacent axes)
  *   Div, Round, Clip.
- *   Σ over cycles, tiles and columns of dequantFactor·2^(d·k)·code: one Mul by a constant
+ *   Σ over cycles, tiles and columns of dequantFactor·2^(d·k)·code: where every ADC of the layer
+ *   is such a QuantizeLinear (packed: M_hi = ⌊P·2^−B⌋, M_lo = P − 2^B·M_hi), the uint8 codes of
+ *   all parts and halves, regrouped by output channel, go through one grouped 1×1 Conv whose
+ *   weights are the factors' fixed-point digits (exact float32 integer sums), then one float64
+ *   MatMul weighs the digit sums (digit-sum.ts); otherwise one Mul by a constant
  *   [cycles, columns] and a MatMul by a row of ones per conv part and half  float64
  *   − weightOffset·s_w·Σx' (a Conv with all-ones weights per tile, then a batched MatMul)
  *   − inputOffset·s_w·Σq (a constant per channel), · s_a, + bias, then float32.
@@ -47,6 +52,7 @@
  *   cell-weights.ts    the Conv/MatMul weight tensors built from the cells
  *   drive-input.ts     s_a, x' and its input cycles            adc.ts  the ADC codes
  *   dequantize.ts      Σ of factor · code, corrections, bias, the float32 output
+ *   digit-sum.ts       the exact Σ of factor · code as a grouped 1×1 Conv of factor digits
  *   lower-conv.ts, lower-matmul.ts, lower-float.ts   per kind of layer
  *   digital.ts         digital steps back to ONNX nodes         graph-builder.ts  names and nodes
  */

@@ -70,6 +70,10 @@ export class OrtEngine {
     const sessionOptions: import('onnxruntime-node').InferenceSession.SessionOptions = {
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       logSeverityLevel: 3,
+      // onnxruntime's QDQ transformers rewrite DequantizeLinear → op → QuantizeLinear groups into
+      // quantized kernels (float biases become int32, Q/DQ pairs appear around MaxPool), which
+      // changes a plan's digital QDQ numbers; the plan's semantics are the ONNX ops as written.
+      extra: { session: { disable_quant_qdq: '1' } },
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
     let session: OrtSession;

@@ -1,7 +1,7 @@
 /** Executes a plan: digital steps in float32, CIM layers with the exact kernel (design §4). */
 import { CimcError, isCimcError } from '../../base/diagnostics.js';
 import { prepareCimLayer, runCimLayer, type CimForwardOptions, type CimLayerData, type PreparedCimLayer } from './cim-layer.js';
-import { digitalKernels } from './ops/index.js';
+import { lookupKernel } from './ops/index.js';
 import type { DigitalKernel, RtAttr } from './ops/types.js';
 import type { LoadedPlan, PlanTypedArray } from '../../plan/reader.js';
 import type { CimLayer, PlanValue, TensorRef } from '../../plan/types.js';
@@ -90,8 +90,8 @@ export function executableFromPlan(loaded: LoadedPlan, options: LoadOptions = {}
       }
       return { kind: 'cim', name: s.name, opType: s.opType, input: s.inputs[0], output: s.outputs[0], layer, outputShape: l.geometry.outputShape };
     }
-    const kernel = digitalKernels[s.opType];
-    if (!kernel || (s.domain && s.domain !== 'ai.onnx')) {
+    const kernel = lookupKernel(s.opType, s.domain);
+    if (!kernel) {
       throw new CimcError('CIM4005', `no runtime kernel for ${s.domain ? `${s.domain}::` : ''}${s.opType}`, { file: loaded.file, node: s.name, opType: s.opType });
     }
     // The kernels read numbers whatever their kind (INT or FLOAT), so only tensors need decoding.

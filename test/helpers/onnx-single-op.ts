@@ -21,7 +21,7 @@ const { onnx } = onnxProto;
 const AT = onnx.AttributeProto.AttributeType;
 
 export const onnxCode: Record<RtDType, number> = {
-  float32: 1, uint8: 2, int8: 3, int16: 5, int32: 6, int64: 7, bool: 9, float64: 11,
+  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9, float64: 11, uint4: 21, int4: 22,
 };
 
 export type TestAttr =
@@ -53,7 +53,13 @@ export const scalar = (name: string, value: number, dtype: RtDType = 'int64'): O
 
 const irVersionByOpset: [number, number][] = [[8, 3], [9, 4], [10, 5], [11, 6], [14, 7], [18, 8], [20, 9], [22, 10], [99, 11]];
 
-function tensorProto(t: RtTensor, name?: string): onnxProto.onnx.ITensorProto {
+/** A tensor as ONNX raw data: 4-bit values packed two per byte, the first in the low nibble. */
+export function tensorProto(t: RtTensor, name?: string): onnxProto.onnx.ITensorProto {
+  if (t.dtype === 'int4' || t.dtype === 'uint4') {
+    const packed = new Uint8Array(Math.ceil(t.data.length / 2));
+    for (let i = 0; i < t.data.length; i++) packed[i >> 1] |= (Number(t.data[i]) & 15) << (4 * (i & 1));
+    return { name, dims: [...t.shape], dataType: onnxCode[t.dtype], rawData: packed };
+  }
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
   return { name, dims: [...t.shape], dataType: onnxCode[t.dtype], rawData: bytes };
 }
@@ -121,19 +127,22 @@ export function materialize(spec: OpInput, seed: number): RtTensor {
     case 'int64': data = BigInt64Array.from({ length: n }, (_, i) => BigInt(value(i))); break;
     case 'int32': data = Int32Array.from({ length: n }, (_, i) => value(i)); break;
     case 'int16': data = Int16Array.from({ length: n }, (_, i) => value(i)); break;
-    case 'int8': data = Int8Array.from({ length: n }, (_, i) => value(i)); break;
-    case 'uint8': data = Uint8Array.from({ length: n }, (_, i) => value(i)); break;
+    case 'uint16': data = Uint16Array.from({ length: n }, (_, i) => value(i)); break;
+    case 'int8': case 'int4': data = Int8Array.from({ length: n }, (_, i) => value(i)); break;
+    case 'uint8': case 'uint4': data = Uint8Array.from({ length: n }, (_, i) => value(i)); break;
     case 'bool': data = Uint8Array.from({ length: n }, (_, i) => (value(i) ? 1 : 0)); break;
   }
   return makeTensor(spec.dtype, spec.shape, data);
 }
 
+// onnxruntime-node 1.30 cannot return int4/uint4 outputs (it aborts the process): cast them in the model.
 const ortType: Record<RtDType, ort.Tensor.Type> = {
-  float32: 'float32', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16', int32: 'int32', int64: 'int64', bool: 'bool',
+  float32: 'float32', float64: 'float64', int4: 'int4', uint4: 'uint4', int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16',
+  int32: 'int32', int64: 'int64', bool: 'bool',
 };
 
 const rtTypeOfOrt: Record<string, RtDType> = {
-  float32: 'float32', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16', int32: 'int32', int64: 'int64', bool: 'bool',
+  float32: 'float32', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16', int32: 'int32', int64: 'int64', bool: 'bool',
 };
 
 export async function runModel(bytes: Uint8Array, feeds: Record<string, RtTensor>): Promise<Record<string, RtTensor>> {

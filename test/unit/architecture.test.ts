@@ -25,13 +25,14 @@ const allowed: Readonly<Record<string, readonly string[]>> = {
   'compiler/shape-rules': ['base', 'compiler/ir', 'compiler/const-eval'],
   'compiler/pass-manager': ['base', 'targets', 'plan', 'compiler/ir'],
   'compiler/cim': ['base', 'plan', 'targets', 'compiler/ir', 'compiler/pass-manager'],
+  'compiler/qdq': ['base', 'plan', 'targets', 'compiler/ir', 'compiler/const-eval', 'compiler/pass-manager', 'compiler/cim'],
   'compiler/calibration': ['base', 'plan', 'targets', 'runtime/reference', 'compiler/ir', 'compiler/pass-manager', 'compiler/cim'],
   'compiler/emit': ['base', 'plan', 'targets', 'compiler/ir', 'compiler/pass-manager', 'compiler/cim'],
   'compiler/cost': ['base', 'plan', 'targets'],
   'compiler/report': ['base', 'plan', 'targets', 'compiler/cost'],
   'passes': [
     'base', 'plan', 'targets', 'runtime/reference', 'compiler/ir', 'compiler/onnx', 'compiler/const-eval',
-    'compiler/shape-rules', 'compiler/pass-manager', 'compiler/cim', 'compiler/calibration', 'compiler/emit', 'compiler/cost',
+    'compiler/shape-rules', 'compiler/pass-manager', 'compiler/cim', 'compiler/qdq', 'compiler/calibration', 'compiler/emit', 'compiler/cost',
   ],
   'compiler/driver': [
     'base', 'plan', 'targets', 'compiler/ir', 'compiler/onnx', 'compiler/shape-rules', 'compiler/pass-manager',

@@ -85,7 +85,7 @@ describe('compile options: one declaration each', () => {
 
   it('records the options that change the result in the plan, in the key order plans have always had', () => {
     expect(recordedOptions.map((o) => o.name)).toEqual([
-      'tiling', 'encoding', 'sliceLayout', 'packGroups', 'weightGranularity', 'weightScale', 'psumGranularity',
+      'tiling', 'encoding', 'sliceLayout', 'packGroups', 'weightGranularity', 'weightScale', 'psumGranularity', 'importedQuant',
       'weightBits', 'actBits', 'dacBits', 'adcBits', 'keepDigital', 'inputShapes', 'adcRange', 'calibSamples', 'arrayBudget',
     ]);
     for (const o of recordedOptions) expect(builtinOptions.map((r) => r.option)).toContain(o);

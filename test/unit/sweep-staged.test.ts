@@ -22,7 +22,7 @@ const compiler = createCompiler();
 describe('staged compile', () => {
   it('runs the passes before the first target pass or varied option once, and gives compile()\'s plan', () => {
     const staged = stagedCompiler(compiler, model, {}, new Set(['adcBits', 'psumGranularity']));
-    expect(staged.prefix).toEqual(['import-onnx', 'canonicalize', 'infer-shapes', 'canonicalize', 'fold-batchnorm', 'select-cim']);
+    expect(staged.prefix).toEqual(['import-onnx', 'import-qdq', 'canonicalize', 'infer-shapes', 'canonicalize', 'fold-batchnorm', 'select-cim']);
     const target = resolveTarget('seed-4b', compiler.targets);
     for (const options of [{ adcBits: 3 }, { adcBits: 4, psumGranularity: 'layer' as const }]) {
       const a = staged.compile(target, options);
@@ -32,7 +32,7 @@ describe('staged compile', () => {
     }
     // A varied option of an early pass ends the prefix before that pass.
     expect(stagedCompiler(compiler, model, {}, new Set(['keepDigital'])).prefix.at(-1)).toBe('fold-batchnorm');
-    expect(stagedCompiler(compiler, model, {}, new Set(['inputShapes'])).prefix).toEqual(['import-onnx', 'canonicalize']);
+    expect(stagedCompiler(compiler, model, {}, new Set(['inputShapes'])).prefix).toEqual(['import-onnx', 'import-qdq', 'canonicalize']);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Elementwise kernels: activations and math (one tight loop per op), numpy-broadcasting
  * arithmetic, comparisons and logic, variadic Sum/Mean/Min/Max, Where, Clip, PRelu, Cast,
- * QuantizeLinear/DequantizeLinear (per tensor or per axis) and the bitwise ops.
+ * and the bitwise ops (QuantizeLinear/DequantizeLinear are in quantize.ts).
  *
  * float32 and float64 inputs are computed in their own array type. Integer inputs go through
  * float64 numbers and are stored back with C semantics (truncate toward zero, wrap), which is
@@ -327,6 +327,10 @@ const castKernel: DigitalKernel = (inputs, attrs, ctx) => {
   const code = attrNumber(attrs, 'to', -1);
   const to = rtDTypeByOnnxCode[code];
   if (!to) throw kernelError(ctx, `Cast to data type ${code} is not supported by the runtime`);
+  // onnxruntime rounds a float before keeping its low 4 bits; the runtime's cast truncates.
+  if ((to === 'int4' || to === 'uint4') && (x.dtype === 'float32' || x.dtype === 'float64')) {
+    throw kernelError(ctx, `Cast from ${x.dtype} to ${to} is not supported by the runtime (QuantizeLinear makes 4-bit values)`);
+  }
   const y = castTensor(x, to);
   const out = y === x ? makeTensor(x.dtype, x.shape, x.data.slice()) : y;
   if (code === 10 || code === 16) {
@@ -340,6 +344,9 @@ const castKernel: DigitalKernel = (inputs, attrs, ctx) => {
 
 const castLikeKernel: DigitalKernel = (inputs, _attrs, ctx) => {
   const x = requireInput(inputs, 0, ctx, 'input'), like = requireInput(inputs, 1, ctx, 'target_type');
+  if ((like.dtype === 'int4' || like.dtype === 'uint4') && (x.dtype === 'float32' || x.dtype === 'float64')) {
+    throw kernelError(ctx, `CastLike from ${x.dtype} to ${like.dtype} is not supported by the runtime (QuantizeLinear makes 4-bit values)`);
+  }
   const y = castTensor(x, like.dtype);
   return [y === x ? makeTensor(x.dtype, x.shape, x.data.slice()) : y];
 };
@@ -368,65 +375,6 @@ const isInfKernel: DigitalKernel = (inputs, attrs, ctx) => {
   const d = x.data as NumberArray, y = new Uint8Array(d.length);
   for (let i = 0; i < d.length; i++) y[i] = (pos && d[i] === Infinity) || (neg && d[i] === -Infinity) ? 1 : 0;
   return [makeTensor('bool', x.shape, y)];
-};
-
-// ---- quantization -------------------------------------------------------------------------
-
-/** Scale/zero point broadcast: a scalar, or one value per index of `axis`. */
-function perAxis(t: RtTensor | undefined, x: RtTensor, axis: number | undefined, ctx: KernelContext, what: string): { values: Float64Array; axis: number; inner: number } {
-  const values = t ? toFloat64(t) : new Float64Array(1);
-  if (values.length === 1) return { values, axis: -1, inner: 1 };
-  const r = x.shape.length;
-  const a = axis === undefined ? 1 : axis < 0 ? axis + r : axis;
-  if (t!.shape.length !== 1 || a < 0 || a >= r || x.shape[a] !== values.length) {
-    throw kernelError(ctx, `${what} ${shapeText(t!.shape)} must be a scalar or hold one value per index of axis ${a} of ${shapeText(x.shape)}`);
-  }
-  return { values, axis: a, inner: sizeOf(x.shape.slice(a + 1)) };
-}
-
-const quantRange: Partial<Record<RtDType, [number, number]>> = {
-  uint8: [0, 255], int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
-};
-
-/** y = saturate(roundHalfEven(x / scale) + zero_point), per tensor or per axis. */
-const quantizeKernel: DigitalKernel = (inputs, attrs, ctx) => {
-  const x = requireInput(inputs, 0, ctx, 'x'), scaleT = requireInput(inputs, 1, ctx, 'y_scale'), zpT = inputs[2];
-  if (attrNumber(attrs, 'block_size', 0) > 0) throw kernelError(ctx, 'blocked quantization is not supported');
-  const code = attrNumber(attrs, 'output_dtype', 0);
-  const dtype: RtDType = zpT?.dtype ?? (code ? rtDTypeByOnnxCode[code] : 'uint8');
-  const range = quantRange[dtype];
-  if (!range) throw kernelError(ctx, `cannot quantize to ${dtype}`);
-  const axis = attrNumber(attrs, 'axis');
-  const scale = perAxis(scaleT, x, axis, ctx, 'y_scale'), zp = perAxis(zpT, x, axis, ctx, 'y_zero_point');
-  const xv = x.data instanceof Float32Array || x.data instanceof Float64Array ? x.data : toFloat64(x);
-  const single = x.data instanceof Float32Array;
-  const y = new Float64Array(xv.length);
-  const dim = scale.axis >= 0 ? x.shape[scale.axis] : zp.axis >= 0 ? x.shape[zp.axis] : 1;
-  const inner = scale.axis >= 0 ? scale.inner : zp.inner;
-  for (let i = 0; i < xv.length; i++) {
-    const k = dim === 1 ? 0 : Math.floor(i / inner) % dim;
-    const q = single ? Math.fround(xv[i] / Math.fround(scale.values[scale.axis >= 0 ? k : 0])) : xv[i] / scale.values[scale.axis >= 0 ? k : 0];
-    const v = roundHalfEven(q) + zp.values[zp.axis >= 0 ? k : 0];
-    y[i] = v < range[0] ? range[0] : v > range[1] ? range[1] : v;
-  }
-  return [makeTensor(dtype, x.shape, fromNumbers(dtype, y))];
-};
-
-/** y = (x − zero_point) · scale, per tensor or per axis; float32 (the scale's type). */
-const dequantizeKernel: DigitalKernel = (inputs, attrs, ctx) => {
-  const x = requireInput(inputs, 0, ctx, 'x'), scaleT = requireInput(inputs, 1, ctx, 'x_scale'), zpT = inputs[2];
-  if (attrNumber(attrs, 'block_size', 0) > 0) throw kernelError(ctx, 'blocked quantization is not supported');
-  const axis = attrNumber(attrs, 'axis');
-  const scale = perAxis(scaleT, x, axis, ctx, 'x_scale'), zp = perAxis(zpT, x, axis, ctx, 'x_zero_point');
-  const xv = toFloat64(x);
-  const dim = scale.axis >= 0 ? x.shape[scale.axis] : zp.axis >= 0 ? x.shape[zp.axis] : 1;
-  const inner = scale.axis >= 0 ? scale.inner : zp.inner;
-  const out = scaleT.dtype === 'float64' ? new Float64Array(xv.length) : new Float32Array(xv.length);
-  for (let i = 0; i < xv.length; i++) {
-    const k = dim === 1 ? 0 : Math.floor(i / inner) % dim;
-    out[i] = (xv[i] - zp.values[zp.axis >= 0 ? k : 0]) * scale.values[scale.axis >= 0 ? k : 0];
-  }
-  return [makeTensor(scaleT.dtype === 'float64' ? 'float64' : 'float32', x.shape, out)];
 };
 
 // ---- bitwise ----------------------------------------------------------------------------------
@@ -482,7 +430,6 @@ export const pointwiseKernels: Record<string, DigitalKernel> = {
   Where: whereKernel, Clip: clipKernel, PRelu: preluKernel,
   Cast: castKernel, CastLike: castLikeKernel, Identity: identityKernel, Dropout: dropoutKernel,
   IsNaN: isNaNKernel, IsInf: isInfKernel,
-  QuantizeLinear: quantizeKernel, DequantizeLinear: dequantizeKernel,
   BitwiseAnd: bitwiseKernel('BitwiseAnd'), BitwiseOr: bitwiseKernel('BitwiseOr'), BitwiseXor: bitwiseKernel('BitwiseXor'),
   BitShift: bitwiseKernel('BitShift'), BitwiseNot: bitwiseNotKernel,
 };
