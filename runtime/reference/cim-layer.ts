@@ -169,6 +169,29 @@ function sampleSplit(g: LayerGeometry, length: number, staticScale: boolean): Sa
   return { samples, size, values: (x, s) => x.subarray(s * size, (s + 1) * size) };
 }
 
+/**
+ * Working buffers, grow-only and reused by every layer run on this thread (a worker has its
+ * own), so that a run allocates little more than its output: the kernel's per-tile arrays were
+ * megabytes per image, and their garbage set off a full collection about once per image. A
+ * buffer above `maxKeptElements` is allocated afresh each time, as before, so that a big layer
+ * (e.g. the first of a 224×224 network) leaves nothing behind.
+ */
+const maxKeptElements = 1 << 20;
+const kept64 = new Map<string, Float64Array>();
+const kept32 = new Map<string, Float32Array>();
+
+function workBuffer<T extends Float64Array | Float32Array>(kept: Map<string, T>, make: (n: number) => T, slot: string, length: number): T {
+  if (length > maxKeptElements) return make(length);
+  let a = kept.get(slot);
+  if (!a || a.length < length) {
+    a = make(Math.max(length, 2 * (a?.length ?? 0)));
+    kept.set(slot, a);
+  }
+  return a.subarray(0, length) as T;
+}
+const work64 = (slot: string, length: number): Float64Array => workBuffer(kept64, (n) => new Float64Array(n), slot, length);
+const work32 = (slot: string, length: number): Float32Array => workBuffer(kept32, (n) => new Float32Array(n), slot, length);
+
 /** Dynamic s_a of one sample's values: max / qmax (plan/activation.ts). */
 function activationScale(d: CimLayerData, xs: Float32Array): number {
   return activationScaleFromMax(maxMagnitude(xs, 0, xs.length, d.activation.signed), d.activation.qmax);
@@ -185,7 +208,7 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
   const staticScale = opts.activationScale ?? d.activation.scale ?? undefined;
   const split = sampleSplit(g, x.length, staticScale !== undefined);
   const perSample = split.size;
-  const scratch = new Float32Array(perSample);
+  const scratch = work32('gather', perSample);
   const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
   const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
   const { qmin, qmax, inputOffset } = d.activation;
@@ -199,22 +222,22 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
     const xs = split.values(x, s, scratch);
     const sa = staticScale ?? activationScale(d, xs);
     // Driven inputs x' = clamp(round(x / s_a)) + offset.
-    const xin = new Float64Array(perSample);
+    const xin = work64('xin', perSample);
     for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEvenInt(xs[i] / sa), qmin, qmax) + inputOffset;
     const cols = g.kind === 'conv' ? convIm2col(g, xin, inputOffset) : matmulIm2col(g, xin);
     const pixels = cols.pixels;
-    const acc = new Float64Array(pixels * outChannels);
+    const acc = work64('acc', pixels * outChannels).fill(0);
     for (const t of p.tiles) {
       const rows = t.tile.rowCount;
       const nc = t.cols.length;
-      const patch = new Float64Array(pixels * rows);
+      const patch = work64('patch', pixels * rows);
       cols.patch(t.tile, patch, 0); // xin holds only this sample
       // Float32 GEMM is exact for integer MACs below 2^24; perturbed (variation) cells are
       // analog values anyway. Above the bound, exact float64 loops.
       const fast = p.macBound < 2 ** 24 || !Number.isInteger(p.macBound);
-      const piece = fast ? new Float32Array(pixels * rows) : new Float64Array(pixels * rows);
-      const macs32 = fast ? new Float32Array(pixels * nc) : undefined;
-      const macs = new Float64Array(pixels * nc);
+      const piece = fast ? work32('piece', pixels * rows) : work64('piece', pixels * rows);
+      const macs32 = fast ? work32('macs32', pixels * nc) : undefined;
+      const macs = work64('macs', pixels * nc);
       for (let k = 0; k < bits.cycles; k++) {
         const div = 2 ** (bits.dac * k);
         for (let i = 0; i < piece.length; i++) piece[i] = Math.floor(patch[i] / div) & dacMask;
