@@ -51,6 +51,7 @@ export const diagnosticCodes = {
   CIM5002: 'output cannot be written',
   CIM5003: 'bad sweep definition (axis, value, sweep file)',
   CIM5004: 'sweep folders cannot be merged (other definition, missing or conflicting points)',
+  CIM5005: 'a runtime worker thread failed (run/eval --jobs)',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

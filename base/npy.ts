@@ -11,7 +11,18 @@ const dtypeToDescr: Record<RtDType, string> = {
   ...Object.fromEntries(Object.entries(descrToDType).map(([k, v]) => [v, k])), int4: '|i1', uint4: '|u1',
 } as Record<RtDType, string>;
 
-export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
+/** What an .npy header says, and where the data starts. */
+export interface NpyHeader {
+  dtype: RtDType;
+  shape: number[];
+  /** Byte offset of the first element. */
+  dataOffset: number;
+  /** Bytes per element. */
+  itemSize: number;
+}
+
+/** Parses the header at the start of `bytes`; `fileLength` (the whole file's) checks the data size. */
+function parseNpyHeader(bytes: Uint8Array, fileLength: number, file: string): NpyHeader {
   const bad = (why: string): never => { throw new CimcError('CIM4004', `not a readable .npy file: ${why}`, { file }); };
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') bad('missing magic');
   const major = bytes[6];
@@ -31,32 +42,102 @@ export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(`bad shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const itemSize = Number(descr!.slice(2));
-  const dataStart = start + headerLen;
-  if (bytes.length - dataStart !== count * itemSize) bad(`${bytes.length - dataStart} data bytes for shape (${shape.join(',')}) of ${dtype}`);
-  const copy = new Uint8Array(bytes.subarray(dataStart)).buffer; // a copy: Buffer.slice would share the whole pool
-  let data: RtData;
-  switch (dtype) {
-    case 'float32': data = new Float32Array(copy); break;
-    case 'float64': data = new Float64Array(copy); break;
-    case 'int8': data = new Int8Array(copy); break;
-    case 'uint8': case 'bool': data = new Uint8Array(copy); break;
-    case 'int16': data = new Int16Array(copy); break;
-    case 'uint16': data = new Uint16Array(copy); break;
-    case 'int32': data = new Int32Array(copy); break;
-    case 'int64': data = new BigInt64Array(copy); break;
-    default: return bad(`dtype '${descr}' is not supported`);
-  }
-  return makeTensor(dtype, shape, data);
+  const dataOffset = start + headerLen;
+  if (fileLength - dataOffset !== count * itemSize) bad(`${fileLength - dataOffset} data bytes for shape (${shape.join(',')}) of ${dtype}`);
+  return { dtype, shape, dataOffset, itemSize };
 }
+
+/** Elements of `dtype` over `copy`, a buffer of their bytes only (aligned, shared with nothing). */
+function typedData(dtype: RtDType, copy: ArrayBuffer, file: string): RtData {
+  switch (dtype) {
+    case 'float32': return new Float32Array(copy);
+    case 'float64': return new Float64Array(copy);
+    case 'int8': return new Int8Array(copy);
+    case 'uint8': case 'bool': return new Uint8Array(copy);
+    case 'int16': return new Int16Array(copy);
+    case 'uint16': return new Uint16Array(copy);
+    case 'int32': return new Int32Array(copy);
+    case 'int64': return new BigInt64Array(copy);
+    default: throw new CimcError('CIM4004', `not a readable .npy file: dtype ${dtype} is not supported`, { file });
+  }
+}
+
+export function parseNpy(bytes: Uint8Array, file = '(npy)'): RtTensor {
+  const { dtype, shape, dataOffset } = parseNpyHeader(bytes, bytes.length, file);
+  // A copy: Buffer.slice would share the whole pool.
+  return makeTensor(dtype, shape, typedData(dtype, new Uint8Array(bytes.subarray(dataOffset)).buffer, file));
+}
+
+const cannotRead = (e: unknown, file: string): CimcError => new CimcError('CIM4004', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
 
 export function readNpy(file: string): RtTensor {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new CimcError('CIM4004', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+    throw cannotRead(e, file);
   }
   return parseNpy(bytes, file);
+}
+
+/** An .npy file read a range of its first axis at a time (by byte offset), never whole. */
+export interface NpyRows {
+  readonly file: string;
+  readonly dtype: RtDType;
+  readonly shape: readonly number[];
+  /** Rows [from, to) of the first axis, shape [to − from, …shape[1:]]. */
+  read(from: number, to: number): RtTensor;
+  close(): void;
+}
+
+/** Opens an .npy file and checks its header and size; the data is read by `read`. */
+export function openNpyRows(file: string): NpyRows {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw cannotRead(e, file);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(size, 65536 + 12));
+    fs.readSync(fd, head, 0, head.length, 0);
+    // A header longer than the first read (format 2.0 allows 4 GiB) is read whole.
+    const lengthField = head.length >= 12 && head[6] !== 1 ? new DataView(head.buffer).getUint32(8, true) + 12 : 0;
+    let bytes = head;
+    if (lengthField > head.length && lengthField <= size) {
+      bytes = new Uint8Array(lengthField);
+      fs.readSync(fd, bytes, 0, lengthField, 0);
+    }
+    const { dtype, shape, dataOffset, itemSize } = parseNpyHeader(bytes, size, file);
+    if (shape.length === 0) throw new CimcError('CIM4004', 'not a readable .npy file: a scalar has no first axis to read by rows', { file });
+    const rest = shape.slice(1);
+    const rowBytes = rest.reduce((a, b) => a * b, 1) * itemSize;
+    return {
+      file, dtype, shape,
+      read(from, to) {
+        if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= shape[0])) {
+          throw new RangeError(`rows [${from}, ${to}) outside [0, ${shape[0]})`);
+        }
+        const bytes = new Uint8Array((to - from) * rowBytes);
+        let done = 0;
+        try {
+          while (done < bytes.length) {
+            const n = fs.readSync(fd, bytes, done, bytes.length - done, dataOffset + from * rowBytes + done);
+            if (n === 0) throw Object.assign(new Error('file shorter than its header says'), { code: 'truncated' });
+            done += n;
+          }
+        } catch (e) {
+          throw cannotRead(e, file);
+        }
+        return makeTensor(dtype, [to - from, ...rest], typedData(dtype, bytes.buffer, file));
+      },
+      close() { fs.closeSync(fd); },
+    };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
 }
 
 export function encodeNpy(t: RtTensor): Uint8Array {

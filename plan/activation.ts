@@ -7,7 +7,9 @@
  *   unsigned:  qmin = 0,         qmax = 2^a − 1,      inputOffset = 0
  *
  * and the activation scale from the largest magnitude: s_a = max / qmax, with max over |x|
- * (signed) or over x clipped at 0 (unsigned).
+ * (signed) or over x clipped at 0 (unsigned). A dynamic scale (scale null) takes the max over one
+ * sample: a conv's batch item, a Gemm/MatMul input's leading index, a transposed input's column
+ * (plan/types.ts); a calibrated one over every calibration value.
  */
 import type { CimLayer } from './types.js';
 

@@ -3,8 +3,11 @@
  * The runtime reads only this document and its sidecar, never the compiler's IR.
  *
  * Numbers (design §4; runtime/reference/cim-layer.ts), for one array column `col` = (row tile t,
- * output channel o, slice s, polarity), per sample (a conv: each item of the input's batch axis;
- * a Gemm/MatMul: its whole input):
+ * output channel o, slice s, polarity), per sample: a conv, each item of the input's batch axis;
+ * a Gemm/MatMul with input [B, …, K], each index b of its leading axis (sample b = x[b, …, :]; a
+ * 1-D input [K] is one sample); a transposed input [K, M] (geometry.transposeInput, Gemm
+ * transA = 1), each column (sample m = x[:, m]). So a plan compiled for batch N gives each sample
+ * the numbers the batch-1 plan gives it alone:
  *   s_a     = activation.scale, or when null (dynamic): m > 0 ? m / qmax : 1, where
  *             m = max|x| (signed layer) or max(0, max x) (unsigned layer)
  *   x'      = clamp(roundHalfEven(x / s_a), qmin, qmax) + inputOffset (driven input, ≥ 0);

@@ -122,26 +122,79 @@ function convIm2col(g: Extract<LayerGeometry, { kind: 'conv' }>, xin: Float64Arr
   };
 }
 
+/** im2col of one matmul sample held as [pixels × K] rows (a transposed input arrives gathered so). */
 function matmulIm2col(g: Extract<LayerGeometry, { kind: 'matmul' }>, xin: Float64Array): Im2col {
   const k = g.inFeatures;
-  const pixels = g.transposeInput ? g.inputShape[1] : g.inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const pixels = xin.length / k;
   return {
     pixels,
     patch(tile, out) {
       const rows = tile.rowCount;
       for (let p = 0; p < pixels; p++) {
-        for (let r = 0; r < rows; r++) {
-          const feat = tile.rowStart + r;
-          out[p * rows + r] = g.transposeInput ? xin[feat * pixels + p] : xin[p * k + feat];
-        }
+        for (let r = 0; r < rows; r++) out[p * rows + r] = xin[p * k + tile.rowStart + r];
       }
     },
   };
 }
 
-/** Dynamic s_a of one sample x[from … to): max / qmax (plan/activation.ts). */
-function activationScale(d: CimLayerData, x: Float32Array, from: number, to: number): number {
-  return activationScaleFromMax(maxMagnitude(x, from, to, d.activation.signed), d.activation.qmax);
+/**
+ * How a layer's input splits into samples, each with its own dynamic s_a (plan/types.ts): a conv
+ * by its batch axis; a Gemm/MatMul input [B, …, K] by its leading axis (sample b = x[b, …, :],
+ * contiguous); a transposed input [K, M] (Gemm transA = 1) by column (sample m = x[:, m]).
+ * With a static scale nothing depends on the split, so a Gemm/MatMul runs as one sample (one GEMM).
+ */
+interface SampleSplit {
+  samples: number;
+  /** Elements per sample. */
+  size: number;
+  /** Sample s's values as [pixels × K] rows for a matmul (a transposed input gathered into `scratch`). */
+  values(x: Float32Array, s: number, scratch: Float32Array): Float32Array;
+}
+
+function sampleSplit(g: LayerGeometry, length: number, staticScale: boolean): SampleSplit {
+  if (g.kind === 'matmul' && g.transposeInput) {
+    const [k, m] = g.inputShape;
+    const [samples, cols] = staticScale ? [1, m] : [m, 1];
+    return {
+      samples,
+      size: k * cols,
+      values(x, s, scratch) {
+        for (let c = 0; c < cols; c++) for (let r = 0; r < k; r++) scratch[c * k + r] = x[r * m + s * cols + c];
+        return scratch;
+      },
+    };
+  }
+  const samples = g.inputShape.length >= 2 && !(g.kind === 'matmul' && staticScale) ? g.inputShape[0] : 1;
+  const size = length / samples;
+  return { samples, size, values: (x, s) => x.subarray(s * size, (s + 1) * size) };
+}
+
+/**
+ * Working buffers, grow-only and reused by every layer run on this thread (a worker has its
+ * own), so that a run allocates little more than its output: the kernel's per-tile arrays were
+ * megabytes per image, and their garbage set off a full collection about once per image. A
+ * buffer above `maxKeptElements` is allocated afresh each time, as before, so that a big layer
+ * (e.g. the first of a 224×224 network) leaves nothing behind.
+ */
+const maxKeptElements = 1 << 20;
+const kept64 = new Map<string, Float64Array>();
+const kept32 = new Map<string, Float32Array>();
+
+function workBuffer<T extends Float64Array | Float32Array>(kept: Map<string, T>, make: (n: number) => T, slot: string, length: number): T {
+  if (length > maxKeptElements) return make(length);
+  let a = kept.get(slot);
+  if (!a || a.length < length) {
+    a = make(Math.max(length, 2 * (a?.length ?? 0)));
+    kept.set(slot, a);
+  }
+  return a.subarray(0, length) as T;
+}
+const work64 = (slot: string, length: number): Float64Array => workBuffer(kept64, (n) => new Float64Array(n), slot, length);
+const work32 = (slot: string, length: number): Float32Array => workBuffer(kept32, (n) => new Float32Array(n), slot, length);
+
+/** Dynamic s_a of one sample's values: max / qmax (plan/activation.ts). */
+function activationScale(d: CimLayerData, xs: Float32Array): number {
+  return activationScaleFromMax(maxMagnitude(xs, 0, xs.length, d.activation.signed), d.activation.qmax);
 }
 
 /** Runs a CIM layer on a float32 input of the plan's input shape; returns float32 output. */
@@ -152,8 +205,10 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
     throw new CimcError('CIM4005', `input has ${x.length} elements, the layer's input shape [${g.inputShape.join(',')}] needs ${product(g.inputShape)}`, { node: d.name });
   }
   if (opts.float) return runFloat(d, x);
-  const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
-  const perSample = x.length / samples;
+  const staticScale = opts.activationScale ?? d.activation.scale ?? undefined;
+  const split = sampleSplit(g, x.length, staticScale !== undefined);
+  const perSample = split.size;
+  const scratch = work32('gather', perSample);
   const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
   const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
   const { qmin, qmax, inputOffset } = d.activation;
@@ -163,25 +218,26 @@ export function runCimLayer(p: PreparedCimLayer, x: Float32Array, opts: CimForwa
   const codeMax = bits.adcLevels - 1;
   const ng = d.channelsPerGroup;
 
-  for (let s = 0; s < samples; s++) {
-    const sa = opts.activationScale ?? d.activation.scale ?? activationScale(d, x, s * perSample, (s + 1) * perSample);
+  for (let s = 0; s < split.samples; s++) {
+    const xs = split.values(x, s, scratch);
+    const sa = staticScale ?? activationScale(d, xs);
     // Driven inputs x' = clamp(round(x / s_a)) + offset.
-    const xin = new Float64Array(perSample);
-    for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEvenInt(x[s * perSample + i] / sa), qmin, qmax) + inputOffset;
+    const xin = work64('xin', perSample);
+    for (let i = 0; i < perSample; i++) xin[i] = clamp(roundHalfEvenInt(xs[i] / sa), qmin, qmax) + inputOffset;
     const cols = g.kind === 'conv' ? convIm2col(g, xin, inputOffset) : matmulIm2col(g, xin);
     const pixels = cols.pixels;
-    const acc = new Float64Array(pixels * outChannels);
+    const acc = work64('acc', pixels * outChannels).fill(0);
     for (const t of p.tiles) {
       const rows = t.tile.rowCount;
       const nc = t.cols.length;
-      const patch = new Float64Array(pixels * rows);
+      const patch = work64('patch', pixels * rows);
       cols.patch(t.tile, patch, 0); // xin holds only this sample
       // Float32 GEMM is exact for integer MACs below 2^24; perturbed (variation) cells are
       // analog values anyway. Above the bound, exact float64 loops.
       const fast = p.macBound < 2 ** 24 || !Number.isInteger(p.macBound);
-      const piece = fast ? new Float32Array(pixels * rows) : new Float64Array(pixels * rows);
-      const macs32 = fast ? new Float32Array(pixels * nc) : undefined;
-      const macs = new Float64Array(pixels * nc);
+      const piece = fast ? work32('piece', pixels * rows) : work64('piece', pixels * rows);
+      const macs32 = fast ? work32('macs32', pixels * nc) : undefined;
+      const macs = work64('macs', pixels * nc);
       for (let k = 0; k < bits.cycles; k++) {
         const div = 2 ** (bits.dac * k);
         for (let i = 0; i < piece.length; i++) piece[i] = Math.floor(patch[i] / div) & dacMask;
@@ -249,16 +305,15 @@ function writeOutput(d: CimLayerData, acc: Float64Array, out: Float32Array, samp
 /** The float reference: the same layer with unquantized weights. */
 function runFloat(d: CimLayerData, x: Float32Array): Float32Array {
   const g = d.geometry;
-  const samples = g.kind === 'conv' ? g.inputShape[0] : 1;
-  const perSample = x.length / samples;
+  const split = sampleSplit(g, x.length, true);
+  const scratch = new Float32Array(split.size);
   const outChannels = g.kind === 'conv' ? g.outChannels : g.outFeatures;
   const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
   const ng = d.channelsPerGroup;
   const k = g.rowsPerGroup;
   const weights = floatWeightsOf(d);
-  for (let s = 0; s < samples; s++) {
-    const xin = new Float64Array(perSample);
-    for (let i = 0; i < perSample; i++) xin[i] = x[s * perSample + i];
+  for (let s = 0; s < split.samples; s++) {
+    const xin = Float64Array.from(split.values(x, s, scratch));
     const cols = g.kind === 'conv' ? convIm2col(g, xin, 0) : matmulIm2col(g, xin);
     const pixels = cols.pixels;
     const acc = new Float64Array(pixels * outChannels);

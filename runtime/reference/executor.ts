@@ -9,7 +9,7 @@ import { readStepAttrs } from '../../plan/attrs.js';
 import { derivedDequantFactors } from '../../plan/dequant-factor.js';
 import { fromTypedArray, makeTensor, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
 import { cellPerturbation, type VariationSpec } from './variation.js';
-import { sampleBatch, stackSamples } from '../batch.js';
+import { chunkCount, OutputStack, planBatching, readChunk, tensorSamples, type Chunk, type PlanBatching } from '../batch.js';
 
 export type ExecStep =
   | { kind: 'digital'; name: string; opType: string; inputs: string[]; outputs: string[]; attrs: Record<string, RtAttr>; kernel: DigitalKernel }
@@ -200,21 +200,30 @@ export function execute(exe: Executable, feeds: Record<string, RtTensor>, option
   return result;
 }
 
-/** Runs a batch along the first axis of one input, one sample at a time; outputs are concatenated. */
+/** Runs one chunk (runtime/batch.ts) and returns each plan output, checked to have its declared shape. */
+export function runChunk(exe: Executable, b: PlanBatching, chunk: Chunk, options: ExecuteOptions = {}): Float32Array[] {
+  const r = execute(exe, { [b.input.name]: makeTensor('float32', b.input.shape, chunk.data) }, options);
+  return exe.outputs.map((o, k) => {
+    const y = r[o.name];
+    if (y.shape.length !== o.shape.length || y.shape.some((d, j) => d !== o.shape[j])) {
+      throw new CimcError('CIM4005', `output '${o.name}' came out [${y.shape.join(',')}], the plan declares [${o.shape.join(',')}]`, { field: `/outputs/${k}` });
+    }
+    return toFloat32(y);
+  });
+}
+
+/**
+ * Runs N samples along the first axis of the one input, a chunk of the plan's batch at a time
+ * (runtime/batch.ts); outputs are stacked to [N, …].
+ */
 export function executeBatch(exe: Executable, batch: RtTensor, options: ExecuteOptions & { onSample?(i: number, n: number): void } = {}): RtTensor[] {
-  const batchIn = sampleBatch(exe.inputs, batch);
-  const n = batchIn.count;
-  const outs: Float32Array[][] = exe.outputs.map(() => []);
-  for (let i = 0; i < n; i++) {
-    const r = execute(exe, { [batchIn.input.name]: batchIn.sample(i) }, options);
-    exe.outputs.forEach((o, k) => {
-      const y = r[o.name];
-      if (y.shape.length !== o.shape.length || y.shape.some((d, j) => d !== o.shape[j])) {
-        throw new CimcError('CIM4005', `output '${o.name}' came out [${y.shape.join(',')}], the plan declares [${o.shape.join(',')}]`, { field: `/outputs/${k}` });
-      }
-      outs[k].push(toFloat32(y));
-    });
-    options.onSample?.(i + 1, n);
+  const b = planBatching(exe, batch.shape);
+  const source = tensorSamples(batch);
+  const stacks = exe.outputs.map((o) => new OutputStack(o.shape, b.batch));
+  for (let c = 0; c < chunkCount(b, b.count); c++) {
+    const chunk = readChunk(b, source, c, b.count);
+    runChunk(exe, b, chunk, options).forEach((y, k) => stacks[k].add(y, chunk.real));
+    options.onSample?.(chunk.from + chunk.real, b.count);
   }
-  return exe.outputs.map((o, k) => stackSamples(outs[k], o.shape));
+  return stacks.map((s) => s.tensor());
 }

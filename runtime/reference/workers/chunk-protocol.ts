@@ -1,0 +1,45 @@
+/** The messages between the chunk pool (chunk-pool.ts) and its workers (chunk-worker.ts). */
+import { CimcError, type Diagnostic, type DiagnosticCode } from '../../../base/diagnostics.js';
+import type { Chunk, PlanBatching } from '../../batch.js';
+import type { ChunkEval } from '../evaluate.js';
+import type { VariationSpec } from '../variation.js';
+
+/** What every worker loads once: the plan document and its sidecar bytes, shared, not copied. */
+export interface ChunkWorkerSetup {
+  plan: unknown;
+  file: string;
+  sidecar: SharedArrayBuffer;
+  /** The float path's weights when the plan does not carry them (LoadedPlan.floatWeights), in shared memory. */
+  floatWeights?: Array<[string, Float32Array]>;
+  variation?: VariationSpec;
+  batching: PlanBatching;
+}
+
+/** A task: consecutive chunks, run (outputs) or evaluated (figures). */
+export type ChunkTask =
+  | { kind: 'run'; chunks: Chunk[]; float: boolean }
+  | { kind: 'eval'; chunks: Chunk[]; compareFloat: boolean };
+
+/** Per chunk: each plan output's real samples (run), or its figures (eval). */
+export type ChunkResults = { kind: 'run'; outputs: Float32Array[][] } | { kind: 'eval'; evals: ChunkEval[] };
+
+export type ToWorker = { task: number } & ChunkTask;
+
+/** An error as thrown in the worker: a CimcError's diagnostic, or any other error's message. */
+export type WorkerError = { diagnostic: Diagnostic } | { message: string };
+
+export type FromWorker = { task: number; results: ChunkResults } | { task: number; error: WorkerError };
+
+export function toWorkerError(e: unknown): WorkerError {
+  if (e instanceof CimcError) return { diagnostic: e.diagnostic };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The error as the worker threw it: a CimcError again, or an Error with the same message. */
+export function fromWorkerError(w: WorkerError): Error {
+  if ('diagnostic' in w) {
+    const { code, message, severity: _severity, ...where } = w.diagnostic;
+    return new CimcError(code as DiagnosticCode, message, where);
+  }
+  return new Error(w.message);
+}
