@@ -9,15 +9,25 @@ const x = (v, digits = 2) => (v === null ? 'n/a' : `${v.toFixed(digits)}×`);
 
 /** Why a goal is not met, by goal id (from the profiles behind the last full run). */
 export const whyNotMet = {
-  ortVsFloat1: 'not analysed yet',
-  ortVsFloatDefault: 'not analysed yet',
-  ortThreads: 'not analysed yet',
-  refJobs: 'not analysed yet',
-  compileResnet18: 'not analysed yet',
-  compileResnet50: 'not analysed yet',
-  rssResnet18: 'not analysed yet',
-  rssResnet50: 'not analysed yet',
-  planSize: 'not analysed yet',
+  ortVsFloat1: 'the exact lowering does per crossbar column what float does per output channel: at seed-4b 2 slices × 2 polarities '
+    + '(packed in pairs: 2× float\'s MACs as integer convs), then ADC rounding and clipping and the shift-add over every column output; '
+    + 'the lower-bound row (its convs + column sums only, no ADC, not an engine) is itself only ≈ 1/3.4 of float, and the onnxruntime '
+    + 'profile of the engine (scripts/profile-ort.mjs) puts the convs at 16 % of kernel time, the rest in ≈ 46 elementwise nodes per layer',
+  ortVsFloatDefault: 'as for 1 thread, and the second thread adds nothing (next row)',
+  ortThreads: 'ResNet-20\'s ops are small (≤ 64 channels, 32×32 maps): onnxruntime\'s intra-op threads spin (CPU/wall 2.0) without '
+    + 'speeding them up, and onnxruntime-node runs session.run on the calling thread, so two runs in flight on one session do not overlap '
+    + '(measured: 158 vs 159 images/s, CPU/wall 1.00); what would use the second core is one session per worker thread, as the '
+    + 'reference runtime\'s --jobs does — not built yet',
+  refJobs: 'each worker pays ≈ 0.4 s to open and build the plan and JIT-warm, and runs ≈ 10 % slower per sample than one thread '
+    + '(task messages; larger tasks shrink it): on 48 images that start-up is a large share',
+  compileResnet18: 'onnxruntime only parses the protobuf and builds its kernels; the compile streams every weight ≈ 6 times (import copy, '
+    + 'BatchNorm fold, non-finite check, quantize, four cells cut per weight, bit-packing, sha256) at ≈ 50–75 ns of CPU per weight, '
+    + 'and fresh memory costs ≈ 1.3 ms per MB on this VM (no transparent huge pages); reading + hashing the model + writing the '
+    + 'plan alone (the I/O floor column) is ≈ 0.7× the session',
+  compileResnet50: 'as for ResNet-18',
+  rssResnet18: 'the folded float weights, the integer cells and the packed sidecar are alive together at the end of the compile',
+  rssResnet50: 'as for ResNet-18',
+  planSize: 'the cells alone are 8 bits per weight at seed-4b (0.25× a float32 model)',
 };
 
 /** [{ id, goal, figure, met (true | false | null when not measured), why }] */
