@@ -153,7 +153,7 @@ try {
     // `cimc run`'s own path over a batch of images: the reference runtime on 1 and 2 workers.
     for (const jobs of [1, 2]) {
       log(`samples resnet20 reference --jobs ${jobs}`);
-      results.runtime[`refJobs${jobs}`] = child(['samples', 'ref', r20.plan, String(jobs), '48'], `reference jobs ${jobs}`);
+      results.runtime[`refJobs${jobs}`] = child(['samples', 'ref', r20.plan, String(jobs), '128'], `reference jobs ${jobs}`);
     }
     sampleLoad('after resnet20 throughput');
   }
@@ -248,7 +248,7 @@ if (rt.ref) {
       row('ORT engine (cimc run --engine ort)', rt.ortCim1, '1'),
       row('ORT engine (cimc run --engine ort)', rt.ortCimDefault, 'default'),
       ...(rt.ortCimB64_1 ? [row('ORT engine, plan compiled for batch 64', rt.ortCimB64_1, '1'), row('ORT engine, plan compiled for batch 64', rt.ortCimB64Default, 'default')] : []),
-      ...(rt.refJobs1 ? [row('reference runtime, cimc run --jobs 1 (48 images, start-up included)', rt.refJobs1, '1 worker'), row('reference runtime, cimc run --jobs 2', rt.refJobs2, '2 workers')] : []),
+      ...(rt.refJobs1 ? [row('reference runtime, cimc run --jobs 1 (128 images, start-up included)', rt.refJobs1, '1 worker'), row('reference runtime, cimc run --jobs 2', rt.refJobs2, '2 workers')] : []),
       ...(rt.ortBound1 ? [row('lower bound: its convs + column sums only (no ADC; not an engine)', rt.ortBound1, '1')] : []),
       row('onnxruntime float, same model', rt.ortFloat1, '1'),
       row('onnxruntime float, same model', rt.ortFloatDefault, 'default'),

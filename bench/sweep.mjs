@@ -31,7 +31,7 @@ export function benchSweep(root) {
       const plan = path.join(work, 'p.json');
       const o = r.point.options;
       loopMs += run(root, ['compile', model, '-t', 'seed-4b', '--adc-bits', String(o.adcBits), '--weight-granularity', o.weightGranularity, '--psum-granularity', o.psumGranularity, '-o', plan]).ms;
-      const e = run(root, ['eval', plan, ...data, '--engine', 'ort', '--json']); // the sweep's default evaluator
+      const e = run(root, ['eval', plan, ...data, '--model', model, '--engine', 'ort', '--json']); // the sweep's default evaluator
       loopMs += e.ms;
       if (JSON.parse(e.stdout).accuracy !== r.metrics.accuracy) mismatches++;
     }
