@@ -28,15 +28,24 @@ export interface LayerCells {
  */
 export type TileIntegers = (t: number, out: Int32Array) => void;
 
+/**
+ * Each row tile's row count and the index of its first weight as plain numbers: the mappings'
+ * objects differ in shape from layer to layer, and a property load in a hot loop would make it
+ * polymorphic (deoptimized once per new shape).
+ */
+function tileNumbers(m: CellLayout): { tileRows: Int32Array; tileStart: Float64Array } {
+  return {
+    tileRows: Int32Array.from(m.rowTiles, (tile) => tile.rowCount),
+    tileStart: Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0)),
+  };
+}
+
 /** Integers by quantizing the float weights: q = clamp(round(w / s), qmin, qmax) with the scale of each (tile, channel). */
 export function quantizedTileIntegers(m: CellLayout & Pick<CimMapping, 'weights'>, weightScale: Float64Array, range: WeightRange): TileIntegers {
   const ng = m.channelsPerGroup;
   const w = m.weights;
   const rowsPerGroup = m.geometry.rowsPerGroup;
-  // Plain numbers per tile: the mappings' objects differ in shape from layer to layer, and a
-  // property load in the loop would make it polymorphic (deoptimized once per new shape).
-  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
-  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
+  const { tileRows, tileStart } = tileNumbers(m);
   return (t, out) => {
     const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {
@@ -57,8 +66,7 @@ export function columnMaxAbsTileIntegers(m: CellLayout & Pick<CimMapping, 'weigh
   const ng = m.channelsPerGroup;
   const w = m.weights;
   const rowsPerGroup = m.geometry.rowsPerGroup;
-  const tileRows = Int32Array.from(m.rowTiles, (tile) => tile.rowCount);
-  const tileStart = Float64Array.from(m.rowTiles, (_, t) => tileChannelStart(m, t, 0));
+  const { tileRows, tileStart } = tileNumbers(m);
   return (t, out) => {
     const rows = tileRows[t];
     for (let ol = 0; ol < ng; ol++) {

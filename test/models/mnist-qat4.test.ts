@@ -68,25 +68,12 @@ describe('mnist-qat4.onnx: 4-bit QAT weights and activations in a QDQ graph', ()
     expect(maxAbsDiff(ours, ref)).toBeLessThan(1e-4);
   });
 
-  it('the ORT engine runs the same digital Q/DQ steps: same logits as the reference runtime with graph rewrites off', async () => {
-    const loaded = digitalPlan();
-    const ours = toFloat32(executeBatch(executableFromPlan(loaded), testX)[0]);
-    const engine = await OrtEngine.create(loaded, { graphOptimizationLevel: 'disabled' });
-    try {
-      const got = toFloat32((await engine.runBatch(testX))[0]);
-      expect(maxAbsDiff(ours, got)).toBeLessThan(1e-4);
-      expect(correct(got)).toBe(torchCorrect);
-    } finally {
-      await engine.release();
-    }
-  });
-
   // At its default level ('all') onnxruntime's QDQ transformers would quantize these float biases
   // to int32 (98.6 %, logits up to 1.5 apart); runtime/ort-engine/session.ts turns them off.
-  it('the ORT engine at its default graph optimization level gives the same logits (QDQ rewrites off)', async () => {
+  it.each(['disabled', undefined] as const)('the ORT engine runs the same digital Q/DQ steps (graph optimization level %s, default all): the reference runtime\'s logits', async (level) => {
     const loaded = digitalPlan();
     const ours = toFloat32(executeBatch(executableFromPlan(loaded), testX)[0]);
-    const engine = await OrtEngine.create(loaded);
+    const engine = await OrtEngine.create(loaded, level ? { graphOptimizationLevel: level } : {});
     try {
       const got = toFloat32((await engine.runBatch(testX))[0]);
       expect(maxAbsDiff(ours, got)).toBeLessThan(1e-4);
