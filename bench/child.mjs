@@ -183,7 +183,8 @@ async function main() {
       run = () => runSamples(loaded, tensorSamples(x), { jobs: Number(jobs) });
     } else {
       const { runSamplesOrt } = await dist('runtime/ort-engine/evaluate-ort.js');
-      run = () => runSamplesOrt(loaded, tensorSamples(x), { jobs: Number(jobs) });
+      // One intra-op thread in this thread too: JOBS is then the threads used.
+      run = () => runSamplesOrt(loaded, tensorSamples(x), { jobs: Number(jobs), intraOpNumThreads: 1 });
     }
     const c0 = process.cpuUsage();
     const t0 = now();

@@ -17,7 +17,8 @@ export const whyNotMet = {
   ortThreads: 'ResNet-20\'s ops are small (≤ 64 channels, 32×32 maps): onnxruntime\'s intra-op threads spin (CPU/wall 2.0) without '
     + 'speeding them up, and onnxruntime-node runs session.run on the calling thread, so two runs in flight on one session do not overlap '
     + '(measured: 158 vs 159 images/s, CPU/wall 1.00); what would use the second core is one session per worker thread, as the '
-    + 'reference runtime\'s --jobs does — not built yet',
+    + 'reference runtime\'s --jobs does: `cimc run/eval --engine ort --jobs N` (next row)',
+  ortJobs: 'each worker creates its own session (lowering + onnxruntime set-up) before its first image',
   refJobs: 'each worker pays ≈ 0.4 s to open and build the plan and JIT-warm, and runs ≈ 10 % slower per sample than one thread '
     + '(task messages; larger tasks shrink it); on 128 images the start-up is ≈ 10 % of the 2-worker run',
   compileResnet18: 'onnxruntime only parses the protobuf and builds its kernels; the compile streams every weight ≈ 6 times (import copy, '
@@ -39,7 +40,8 @@ export function goalRows(results) {
   const rate = (r) => r?.imagesPerSec ?? null;
   add('ortVsFloat1', 'ORT engine ≥ 1/4 of onnxruntime float, ResNet-20, 1 thread', ratio(rate(rt.ortCim1), rate(rt.ortFloat1)), (v) => v >= 0.25);
   add('ortVsFloatDefault', 'ORT engine ≥ 1/4 of onnxruntime float, ResNet-20, default threads', ratio(rate(rt.ortCimDefault), rate(rt.ortFloatDefault)), (v) => v >= 0.25);
-  add('ortThreads', 'ORT engine default threads (2) ≥ 1.6× its 1-thread rate', ratio(rate(rt.ortCimDefault), rate(rt.ortCim1)), (v) => v >= 1.6);
+  add('ortThreads', 'ORT engine, 2 intra-op threads ≥ 1.6× its 1-thread rate (one session)', ratio(rate(rt.ortCimDefault), rate(rt.ortCim1)), (v) => v >= 1.6);
+  add('ortJobs', 'ORT engine ≥ 1.6× with 2 threads as cimc run --jobs 2 (a session per worker) vs --jobs 1', ratio(rate(rt.ortJobs2), rate(rt.ortJobs1)), (v) => v >= 1.6);
   add('refJobs', 'reference runtime ≥ 1.8× with 2 workers (cimc run --jobs 2 vs 1)', ratio(rate(rt.refJobs2), rate(rt.refJobs1)), (v) => v >= 1.8);
   for (const key of ['resnet18', 'resnet50']) {
     const c = m[key];

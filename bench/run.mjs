@@ -155,6 +155,11 @@ try {
       log(`samples resnet20 reference --jobs ${jobs}`);
       results.runtime[`refJobs${jobs}`] = child(['samples', 'ref', r20.plan, String(jobs), '128'], `reference jobs ${jobs}`);
     }
+    // The ORT engine through `cimc run --engine ort`: one session here, or one per worker thread.
+    for (const jobs of [1, 2]) {
+      log(`samples resnet20 ORT engine --jobs ${jobs}`);
+      results.runtime[`ortJobs${jobs}`] = child(['samples', 'ort', r20.plan, String(jobs), '2048'], `ORT engine jobs ${jobs}`);
+    }
     sampleLoad('after resnet20 throughput');
   }
 
@@ -249,6 +254,7 @@ if (rt.ref) {
       row('ORT engine (cimc run --engine ort)', rt.ortCimDefault, 'default'),
       ...(rt.ortCimB64_1 ? [row('ORT engine, plan compiled for batch 64', rt.ortCimB64_1, '1'), row('ORT engine, plan compiled for batch 64', rt.ortCimB64Default, 'default')] : []),
       ...(rt.refJobs1 ? [row('reference runtime, cimc run --jobs 1 (128 images, start-up included)', rt.refJobs1, '1 worker'), row('reference runtime, cimc run --jobs 2', rt.refJobs2, '2 workers')] : []),
+      ...(rt.ortJobs1 ? [row('ORT engine, cimc run --engine ort --jobs 1 (2048 images, start-up included)', rt.ortJobs1, '1'), row('ORT engine, cimc run --engine ort --jobs 2 (a session per worker)', rt.ortJobs2, '2 workers')] : []),
       ...(rt.ortBound1 ? [row('lower bound: its convs + column sums only (no ADC; not an engine)', rt.ortBound1, '1')] : []),
       row('onnxruntime float, same model', rt.ortFloat1, '1'),
       row('onnxruntime float, same model', rt.ortFloatDefault, 'default'),

@@ -29,18 +29,29 @@ export interface SampleRunOptions {
  */
 const samplesPerTask = (count: number, workers: number): number => Math.min(32, Math.max(1, Math.ceil(count / (4 * workers))));
 
-interface Plan {
-  loaded: LoadedPlan;
-  b: PlanBatching;
-  variation: VariationSpec | undefined;
+interface Plan extends TaskPlan {
   /** The plan made executable on this thread, when it runs here (not for workers). */
   exe(): Executable;
 }
 
-/** Runs the chunks of the first `count` samples here (one job) or as tasks of consecutive chunks on a pool; `take` gets each chunk's result, in order. */
-async function runTasks<R>(
-  p: Plan, source: SampleSource, count: number, options: SampleRunOptions,
-  task: (chunks: Chunk[]) => ChunkTask, here: (chunk: Chunk) => R, fromPool: (r: ChunkResults) => R[], take: (chunk: Chunk, r: R) => void,
+/** What runChunkTasks needs of a plan: the plan, its batching, and (for workers) the variation and worker script. */
+export interface TaskPlan {
+  loaded: LoadedPlan;
+  b: PlanBatching;
+  variation: VariationSpec | undefined;
+  /** Prepares this thread before it runs chunks itself (one job). */
+  prepare?(): void;
+  /** The workers' script (default: the reference runtime's, workers/chunk-worker.ts). */
+  script?: URL;
+}
+
+/**
+ * Runs the chunks of the first `count` samples here (one job) or as tasks of consecutive chunks
+ * on a pool of workers; `take` gets each chunk's result, in order (both engines use it).
+ */
+export async function runChunkTasks<R>(
+  p: TaskPlan, source: SampleSource, count: number, options: SampleRunOptions,
+  task: (chunks: Chunk[]) => ChunkTask, here: (chunk: Chunk) => R | Promise<R>, fromPool: (r: ChunkResults) => R[], take: (chunk: Chunk, r: R) => void,
 ): Promise<void> {
   const chunks = chunkCount(p.b, count);
   const workers = Math.min(options.jobs ?? 1, chunks);
@@ -48,15 +59,15 @@ async function runTasks<R>(
   const tasks = Math.ceil(chunks / perTask);
   const done = (chunk: Chunk) => options.onSample?.(chunk.from + chunk.real, count);
   if (workers <= 1) {
-    p.exe();
+    p.prepare?.();
     for (let c = 0; c < chunks; c++) {
       const chunk = readChunk(p.b, source, c, count);
-      take(chunk, here(chunk));
+      take(chunk, await here(chunk));
       done(chunk);
     }
     return;
   }
-  const pool = new ChunkPool({ plan: p.loaded.plan, file: p.loaded.file, sidecar: sharedBytes(p.loaded.sidecar), floatWeights: sharedFloatWeights(p.loaded.floatWeights), variation: p.variation, batching: p.b }, workers);
+  const pool = new ChunkPool({ plan: p.loaded.plan, file: p.loaded.file, sidecar: sharedBytes(p.loaded.sidecar), floatWeights: sharedFloatWeights(p.loaded.floatWeights), variation: p.variation, batching: p.b }, workers, p.script);
   try {
     // The chunks' positions, kept here: their data moves to the workers.
     const placed = new Map<number, { from: number; real: number; index: number }[]>();
@@ -79,7 +90,8 @@ async function runTasks<R>(
 
 function open(loaded: LoadedPlan, dataShape: readonly number[], what: string, variation: VariationSpec | undefined): Plan {
   let exe: Executable | undefined;
-  return { loaded, variation, b: planBatching(loaded.plan, dataShape, what), exe: () => (exe ??= executableFromPlan(loaded, { variation })) };
+  const make = () => (exe ??= executableFromPlan(loaded, { variation }));
+  return { loaded, variation, b: planBatching(loaded.plan, dataShape, what), exe: make, prepare: make };
 }
 
 /** Every plan output for all samples, stacked [N, …]. */
@@ -87,7 +99,7 @@ export async function runSamples(loaded: LoadedPlan, source: SampleSource, optio
   const p = open(loaded, source.shape, 'input', options.variation);
   const float = options.float ?? false;
   const stacks = p.loaded.plan.outputs.map((o) => new OutputStack(o.shape, p.b.batch));
-  await runTasks<Float32Array[]>(p, source, p.b.count, options,
+  await runChunkTasks<Float32Array[]>(p, source, p.b.count, options,
     (chunks) => ({ kind: 'run', chunks, float }),
     (chunk) => runChunk(p.exe(), p.b, chunk, { float }),
     (r) => (r.kind === 'run' ? r.outputs : []),
@@ -104,7 +116,7 @@ export async function evaluateSamples(
   const compareFloat = options.compareFloat ?? true;
   const n = Math.min(p.b.count, options.limit ?? Infinity);
   const tally = new EvalTally(p.loaded.plan.schedule.flatMap((s) => (s.kind === 'cim' ? [s.name] : [])), labelsFor(labels, p.b.count), compareFloat);
-  await runTasks<ChunkEval>(p, source, n, options,
+  await runChunkTasks<ChunkEval>(p, source, n, options,
     (chunks) => ({ kind: 'eval', chunks, compareFloat }),
     (chunk) => evaluateChunk(p.exe(), p.b, chunk, compareFloat),
     (r) => (r.kind === 'eval' ? r.evals : []),

@@ -85,6 +85,24 @@ describe('--jobs', () => {
     expect(evalJson(plan4, '--limit', '64', '--jobs', '2')).toBe(one);
   });
 
+  it('--engine ort on 2 workers (a session each) gives the outputs and eval figures of one thread', () => {
+    const runOne = path.join(dir, 'ort-j1.npy');
+    const runTwo = path.join(dir, 'ort-j2.npy');
+    ok(['run', plan1, '--input', ten, '-o', runOne, '-q', '--engine', 'ort', '--jobs', '1']);
+    ok(['run', plan1, '--input', ten, '-o', runTwo, '-q', '--engine', 'ort', '--jobs', '2']);
+    expect(fs.readFileSync(runTwo).equals(fs.readFileSync(runOne))).toBe(true);
+    const one = evalJson(plan1, '--limit', '64', '--jobs', '1', '--engine', 'ort');
+    expect(evalJson(plan1, '--limit', '64', '--jobs', '2', '--engine', 'ort')).toBe(one);
+    expect(JSON.parse(one).samples).toBe(64);
+    // A failure inside an ORT worker is the same coded line as in this thread.
+    const json = JSON.parse(fs.readFileSync(plan1, 'utf8'));
+    json.schedule.find((st: { kind: string }) => st.kind === 'digital').opType = 'NoSuchOp';
+    const bad = path.join(dir, 'ort-no-kernel.json');
+    fs.writeFileSync(bad, JSON.stringify(json));
+    const err1 = expectUserError(cimc(['run', bad, '--input', ten, '-q', '--engine', 'ort', '--jobs', '1']), 'CIM4005');
+    expect(expectUserError(cimc(['run', bad, '--input', ten, '-q', '--engine', 'ort', '--jobs', '2']), 'CIM4005')).toBe(err1);
+  });
+
   it('a failure in a worker is the one-line error of one thread: in a task, and when the worker opens the plan', () => {
     const json = JSON.parse(fs.readFileSync(plan1, 'utf8'));
     const tampered = (name: string, edit: (p: typeof json) => void): string => {

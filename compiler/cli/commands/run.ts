@@ -35,7 +35,7 @@ function engineOf(flags: { engine?: string }): 'ref' | 'ort' {
  * `--engine ort`, onnxruntime's intra-op threads (default: onnxruntime's choice, one per core).
  */
 function jobsOf(flags: { jobs?: string }, engine: 'ref' | 'ort'): number | undefined {
-  if (flags.jobs === undefined) return engine === 'ref' ? os.availableParallelism() : undefined;
+  if (flags.jobs === undefined) return os.availableParallelism();
   if (!/^\d+$/.test(flags.jobs) || Number(flags.jobs) < 1) throw new CimcError('CIM5001', `--jobs must be a positive integer, got '${flags.jobs}'`, { field: '--jobs' });
   return Number(flags.jobs);
 }
@@ -55,7 +55,7 @@ const variationOption = () => new Option('--variation <lognormal:S|gaussian:S>',
 const seedOption = () => new Option('--seed <n>', 'seed for --variation').default('0');
 const engineOption = () => new Option('--engine <ref|ort>', 'ref: the reference runtime; ort: the plan lowered to onnxruntime-node (same numbers, faster)').default('ref');
 const modelOption = () => new Option('--model <file.onnx>', "the model the plan was compiled from, for the float path's weights when the plan does not carry them (default: the plan's model file next to it or in the working directory)");
-const jobsOption = () => new Option('-j, --jobs <n>', 'threads: reference-runtime workers (default: the available cores); with --engine ort, onnxruntime intra-op threads');
+const jobsOption = () => new Option('-j, --jobs <n>', 'worker threads (default: the available cores), each with the whole plan: the reference runtime, or with --engine ort its own onnxruntime sessions of one thread; 1 = this thread only');
 
 /** Runs a check of a .npy file's contents; its error (shape, count) then names that file. */
 function namingFile<T>(file: string, check: () => T): T {
@@ -88,7 +88,7 @@ export function registerRun(program: Command, env: CliEnv): void {
         const source = npySamples(rows);
         if (engine === 'ref') return runSamples(loaded, source, { float: flags.float, variation, jobs, onSample });
         const { runSamplesOrt } = await import('../../../runtime/ort-engine/evaluate-ort.js');
-        return runSamplesOrt(loaded, source, { float: flags.float, variation, intraOpNumThreads: jobs, onSample });
+        return runSamplesOrt(loaded, source, { float: flags.float, variation, jobs, onSample });
       });
       bar.stop();
       if (flags.output) {
@@ -130,7 +130,7 @@ export function registerRun(program: Command, env: CliEnv): void {
         const source = npySamples(rows);
         if (engine === 'ref') return evaluateSamples(loaded, source, labels, { limit, variation, jobs, onSample });
         const { evaluateOrt } = await import('../../../runtime/ort-engine/evaluate-ort.js');
-        return evaluateOrt(loaded, source, labels, { limit, variation, intraOpNumThreads: jobs, onSample });
+        return evaluateOrt(loaded, source, labels, { limit, variation, jobs, onSample });
       });
       bar.stop();
       if (flags.json) {
