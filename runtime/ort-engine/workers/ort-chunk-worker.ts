@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openPlan, withFloatWeights, type LoadedPlan } from '../../../plan/reader.js';
-import { fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from '../../reference/workers/chunk-protocol.js';
+import { closeMessage, isClose, fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from '../../reference/workers/chunk-protocol.js';
 import { OrtEngine } from '../session.js';
 import { evalEngines, evaluateChunkOrt, runChunkOrt, type EvalEngines } from '../evaluate-ort.js';
 
@@ -43,7 +43,18 @@ async function handle(m: ToWorker): Promise<{ results: ChunkResults; transfer: A
 
 // One task at a time, in the order they arrive (each task's sessions are awaited inside).
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (m: ToWorker) => {
+/** Releases every session this worker made (none may be alive when the thread ends). */
+async function releaseAll(): Promise<void> {
+  const engines = await Promise.allSettled([...runEngines.values()]);
+  for (const e of engines) if (e.status === 'fulfilled') await e.value.release();
+  if (evals) { const e = await evals.catch(() => undefined); await e?.release(); }
+}
+
+port.on('message', (m: ToWorker | typeof closeMessage) => {
+  if (isClose(m)) {
+    queue = queue.then(releaseAll).catch(() => undefined).then(() => port.close());
+    return;
+  }
   queue = queue.then(async () => {
     let reply: FromWorker;
     let transfer: ArrayBuffer[] = [];

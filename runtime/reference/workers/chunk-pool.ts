@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { CimcError } from '../../../base/diagnostics.js';
-import { fromWorkerError, type ChunkResults, type ChunkTask, type ChunkWorkerSetup, type FromWorker, type ToWorker } from './chunk-protocol.js';
+import { closeMessage, fromWorkerError, type ChunkResults, type ChunkTask, type ChunkWorkerSetup, type FromWorker, type ToWorker } from './chunk-protocol.js';
 
 interface Waiting {
   resolve(r: ChunkResults): void;
@@ -92,8 +92,22 @@ export class ChunkPool {
     });
   }
 
+  /**
+   * Ends the workers: each is asked to finish and free what it holds (an ORT worker releases its
+   * sessions — terminating a thread inside onnxruntime aborts the whole process), and one that has
+   * not ended within a few seconds is terminated.
+   */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { void w.worker.terminate().then(() => resolve()); }, 5000);
+      w.worker.once('exit', () => { clearTimeout(timer); resolve(); });
+      try {
+        w.worker.postMessage(closeMessage);
+      } catch {
+        clearTimeout(timer);
+        void w.worker.terminate().then(() => resolve());
+      }
+    })));
   }
 }

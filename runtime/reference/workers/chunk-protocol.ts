@@ -25,6 +25,10 @@ export type ChunkResults = { kind: 'run'; outputs: Float32Array[][] } | { kind: 
 
 export type ToWorker = { task: number } & ChunkTask;
 
+/** Asks a worker to finish its tasks, free what it holds and end (chunk-pool.ts close()). */
+export const closeMessage = { close: true } as const;
+export const isClose = (m: unknown): m is typeof closeMessage => typeof m === 'object' && m !== null && 'close' in m;
+
 /** An error as thrown in the worker: a CimcError's diagnostic, or any other error's message. */
 export type WorkerError = { diagnostic: Diagnostic } | { message: string };
 

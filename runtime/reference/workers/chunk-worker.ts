@@ -9,7 +9,7 @@ import { openPlan, withFloatWeights } from '../../../plan/reader.js';
 import { executableFromPlan, runChunk, type Executable } from '../executor.js';
 import { evaluateChunk } from '../evaluate.js';
 import { realRows } from '../../batch.js';
-import { fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from './chunk-protocol.js';
+import { closeMessage, isClose, fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from './chunk-protocol.js';
 
 const setup = workerData as ChunkWorkerSetup;
 const port = parentPort!;
@@ -22,7 +22,8 @@ try {
   opened = toWorkerError(e);
 }
 
-port.on('message', (m: ToWorker) => {
+port.on('message', (m: ToWorker | typeof closeMessage) => {
+  if (isClose(m)) { port.close(); return; }
   let reply: FromWorker;
   const transfer: ArrayBuffer[] = [];
   try {
