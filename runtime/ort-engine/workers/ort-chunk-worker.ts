@@ -5,8 +5,8 @@
  * each task in order, sending back their results or the error the task raised.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openPlan, withFloatWeights, type LoadedPlan } from '../../../plan/reader.js';
-import { closeMessage, isClose, fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from '../../reference/workers/chunk-protocol.js';
+import type { LoadedPlan } from '../../../plan/reader.js';
+import { closeMessage, isClose, openSetupPlan, fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from '../../reference/workers/chunk-protocol.js';
 import { OrtEngine } from '../session.js';
 import { evalEngines, evaluateChunkOrt, runChunkOrt, type EvalEngines } from '../evaluate-ort.js';
 
@@ -15,8 +15,7 @@ const port = parentPort!;
 const b = setup.batching;
 let opened: LoadedPlan | WorkerError;
 try {
-  const loaded = openPlan(setup.plan, setup.file, new Uint8Array(setup.sidecar));
-  opened = setup.floatWeights ? withFloatWeights(loaded, new Map(setup.floatWeights)) : loaded;
+  opened = openSetupPlan(setup);
 } catch (e) {
   opened = toWorkerError(e);
 }

@@ -3,6 +3,7 @@ import { CimcError, type Diagnostic, type DiagnosticCode } from '../../../base/d
 import type { Chunk, PlanBatching } from '../../batch.js';
 import type { ChunkEval } from '../evaluate.js';
 import type { VariationSpec } from '../variation.js';
+import { openPlan, withFloatWeights, type LoadedPlan } from '../../../plan/reader.js';
 
 /** What every worker loads once: the plan document and its sidecar bytes, shared, not copied. */
 export interface ChunkWorkerSetup {
@@ -13,6 +14,12 @@ export interface ChunkWorkerSetup {
   floatWeights?: Array<[string, Float32Array]>;
   variation?: VariationSpec;
   batching: PlanBatching;
+}
+
+/** The plan a worker was set up with, opened over the shared sidecar, with its float weights if any. */
+export function openSetupPlan(setup: ChunkWorkerSetup): LoadedPlan {
+  const loaded = openPlan(setup.plan, setup.file, new Uint8Array(setup.sidecar));
+  return setup.floatWeights ? withFloatWeights(loaded, new Map(setup.floatWeights)) : loaded;
 }
 
 /** A task: consecutive chunks, run (outputs) or evaluated (figures). */

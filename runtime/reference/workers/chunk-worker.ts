@@ -5,19 +5,17 @@
  * answers every task with that error, as the main thread would have raised it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openPlan, withFloatWeights } from '../../../plan/reader.js';
 import { executableFromPlan, runChunk, type Executable } from '../executor.js';
 import { evaluateChunk } from '../evaluate.js';
 import { realRows } from '../../batch.js';
-import { closeMessage, isClose, fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from './chunk-protocol.js';
+import { closeMessage, isClose, openSetupPlan, fromWorkerError, toWorkerError, type ChunkResults, type ChunkWorkerSetup, type FromWorker, type ToWorker, type WorkerError } from './chunk-protocol.js';
 
 const setup = workerData as ChunkWorkerSetup;
 const port = parentPort!;
 const b = setup.batching;
 let opened: Executable | WorkerError;
 try {
-  const loaded = openPlan(setup.plan, setup.file, new Uint8Array(setup.sidecar));
-  opened = executableFromPlan(setup.floatWeights ? withFloatWeights(loaded, new Map(setup.floatWeights)) : loaded, { variation: setup.variation });
+  opened = executableFromPlan(openSetupPlan(setup), { variation: setup.variation });
 } catch (e) {
   opened = toWorkerError(e);
 }
