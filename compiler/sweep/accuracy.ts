@@ -5,9 +5,10 @@
  * per sweep (the baseline) and every point runs only its CIM path.
  */
 import type { LoadedPlan } from '../../plan/reader.js';
-import { argmax, toFloat32, type RtTensor } from '../../base/rt-tensor.js';
-import { labelsFor, sampleBatch } from '../../runtime/batch.js';
-import { executableFromPlan, execute } from '../../runtime/reference/executor.js';
+import type { RtTensor } from '../../base/rt-tensor.js';
+import { chunkCount, labelsFor, planBatching, readChunk, tensorSamples } from '../../runtime/batch.js';
+import { executableFromPlan, runChunk } from '../../runtime/reference/executor.js';
+import { chunkPredictions } from '../../runtime/reference/evaluate.js';
 
 export type Engine = 'ref' | 'ort';
 
@@ -17,26 +18,39 @@ export interface EvalData {
   limit?: number;
 }
 
-/** Predictions of the first `limit` samples (CIM path, or float with `float`). */
+/**
+ * Predictions of the first `limit` samples (CIM path, or float with `float`), a chunk of the
+ * plan's batch at a time as `cimc eval` runs them (runtime/batch.ts), so batch-N plans too.
+ */
 export async function predictions(loaded: LoadedPlan, data: EvalData, engine: Engine, float = false): Promise<number[]> {
-  const batch = sampleBatch(loaded.plan.inputs, data.inputs, 'inputs');
-  labelsFor(data.labels, batch.count);
-  const n = Math.min(batch.count, data.limit ?? Infinity);
-  const out: number[] = [];
-  const outName = loaded.plan.outputs[0].name;
+  const b = planBatching(loaded.plan, data.inputs.shape, 'inputs');
+  labelsFor(data.labels, b.count);
+  const n = Math.min(b.count, data.limit ?? Infinity);
+  const source = tensorSamples(data.inputs);
+  const out = loaded.plan.outputs[0];
+  const chunks = chunkCount(b, n);
+  const result: number[] = [];
+  const take = (value: Float32Array, real: number) => result.push(...chunkPredictions(value, out.shape, b.batch, real));
   if (engine === 'ref') {
     const exe = executableFromPlan(loaded);
-    for (let i = 0; i < n; i++) out.push(argmax(toFloat32(execute(exe, { [batch.input.name]: batch.sample(i) }, { float })[outName])));
-    return out;
+    for (let c = 0; c < chunks; c++) {
+      const chunk = readChunk(b, source, c, n);
+      take(runChunk(exe, b, chunk, { float })[0], chunk.real);
+    }
+    return result;
   }
   const { OrtEngine } = await import('../../runtime/ort-engine/index.js');
+  const { runChunkOrt } = await import('../../runtime/ort-engine/evaluate-ort.js');
   const session = await OrtEngine.create(loaded, { float, intraOpNumThreads: 1 });
   try {
-    for (let i = 0; i < n; i++) out.push(argmax(toFloat32((await session.run({ [batch.input.name]: batch.sample(i) }))[outName])));
+    for (let c = 0; c < chunks; c++) {
+      const chunk = readChunk(b, source, c, n);
+      take((await runChunkOrt(session, loaded, b, chunk))[0], chunk.real);
+    }
   } finally {
     await session.release();
   }
-  return out;
+  return result;
 }
 
 export interface Accuracy {
